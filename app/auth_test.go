@@ -1,0 +1,230 @@
+package app
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestSetupRunsOnceEvenUnderARace(t *testing.T) {
+	fresh := newBareEnv(t)
+	b1, b2 := fresh.browser(""), fresh.browser("")
+	form := func(email string) url.Values {
+		return url.Values{"team": {"T"}, "email": {email}, "password": {"password123"}}
+	}
+	var wg sync.WaitGroup
+	codes := make([]int, 2)
+	for i, b := range []*browser{b1, b2} {
+		wg.Add(1)
+		go func(i int, b *browser) {
+			defer wg.Done()
+			codes[i], _ = b.post("/setup", form([]string{"a@example.com", "b@example.com"}[i]))
+		}(i, b)
+	}
+	wg.Wait()
+	ok := 0
+	for _, c := range codes {
+		if c == http.StatusSeeOther {
+			ok++
+		} else if c != http.StatusNotFound {
+			t.Errorf("setup answered %d, want 303 or 404", c)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d setups succeeded, want exactly 1 (codes %v)", ok, codes)
+	}
+	if code, _ := fresh.browser("").get("/setup"); code != http.StatusNotFound {
+		t.Errorf("GET /setup after setup: %d, want 404", code)
+	}
+}
+
+func TestSetupValidatesFields(t *testing.T) {
+	e := newBareEnv(t)
+	b := e.browser("")
+	code, body := b.post("/setup", url.Values{"team": {""}, "email": {"nope"}, "password": {"short"}})
+	if code != http.StatusBadRequest {
+		t.Fatalf("status %d, want 400", code)
+	}
+	for _, want := range []string{"Enter a team name", "valid e-mail", "at least 8 characters"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if done, _ := e.store.SetupDone(t.Context()); done {
+		t.Error("a refused setup marked the instance as set up")
+	}
+}
+
+func TestLoginWrongPasswordThenRight(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.browser("")
+	code, body := b.post("/login", url.Values{"email": {e.Email}, "password": {"wrong-password"}})
+	if code != http.StatusUnauthorized || !strings.Contains(body, "Wrong e-mail or password") {
+		t.Fatalf("wrong password: %d", code)
+	}
+	code, _ = b.post("/login", url.Values{"email": {e.Email}, "password": {"password123"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("right password: %d", code)
+	}
+	if code, body := b.get("/"); code != http.StatusOK || !strings.Contains(body, "Overview") {
+		t.Fatalf("dashboard: %d", code)
+	}
+	b.post("/logout", nil)
+	if code, _ := b.get("/"); code != http.StatusSeeOther {
+		t.Fatalf("after sign-out: %d, want redirect", code)
+	}
+}
+
+func TestLoginIsThrottledPerAccount(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.browser("")
+	for i := 0; i < loginPerAccount; i++ {
+		b.post("/login", url.Values{"email": {e.Email}, "password": {"bad"}})
+	}
+	code, body := b.post("/login", url.Values{"email": {e.Email}, "password": {"password123"}})
+	if code != http.StatusTooManyRequests || !strings.Contains(body, "Too many failed sign-ins") {
+		t.Fatalf("after %d failures: %d", loginPerAccount, code)
+	}
+}
+
+func TestFormsNeedCSRFToken(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.browser(e.Email)
+	code, _ := b.post("/settings/tokens", url.Values{"name": {"x"}, "_csrf": {"forged-token-value-xxxxxxxx"}})
+	if code != http.StatusForbidden {
+		t.Fatalf("forged token: %d, want 403", code)
+	}
+}
+
+func TestTokenFromUIWorksOnAPIAndCanBeRevoked(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.browser(e.Email)
+	code, body := b.post("/settings/tokens", url.Values{"name": {"ci"}})
+	if code != http.StatusOK {
+		t.Fatalf("create token: %d", code)
+	}
+	m := regexp1(`id="new-token" type="text" value="(bw_[^"]+)"`, body)
+	if m == "" {
+		t.Fatal("token not shown")
+	}
+	code, raw := e.do("GET", "/api/v1/me", m, nil)
+	if code != 200 || !strings.Contains(string(raw), e.Email) {
+		t.Fatalf("/api/v1/me: %d %s", code, raw)
+	}
+	var list struct{ Data []apiTokenJSON }
+	_, raw = e.api("GET", "/api/v1/tokens", nil)
+	json.Unmarshal(raw, &list)
+	var id int64
+	for _, tk := range list.Data {
+		if tk.Name == "ci" {
+			id = tk.ID
+		}
+	}
+	if code, _ := e.api("DELETE", "/api/v1/tokens/"+itoa(id), nil); code != http.StatusNoContent {
+		t.Fatalf("revoke: %d", code)
+	}
+	if code, _ := e.do("GET", "/api/v1/me", m, nil); code != http.StatusUnauthorized {
+		t.Fatalf("revoked token: %d, want 401", code)
+	}
+}
+
+func TestAPIErrors(t *testing.T) {
+	e := newTestEnv(t)
+	scenarios := []struct {
+		name, method, path, token string
+		body                      any
+		want                      int
+		code                      string
+	}{
+		{"no token", "GET", "/api/v1/me", "", nil, 401, "unauthorized"},
+		{"bad token", "GET", "/api/v1/me", "bw_nope", nil, 401, "unauthorized"},
+		{"unknown route", "GET", "/api/v1/nothing-here", e.Token, nil, 404, "not_found"},
+		{"bad limit", "GET", "/api/v1/tokens?limit=0", e.Token, nil, 200, ""},
+		{"huge body", "POST", "/api/v1/me", e.Token, strings.Repeat("x", 2<<20), 413, ""},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			code, raw := e.do(sc.method, sc.path, sc.token, sc.body)
+			if code != sc.want {
+				t.Fatalf("status %d, want %d: %s", code, sc.want, raw)
+			}
+			if sc.code == "" {
+				return
+			}
+			var body struct {
+				Error struct{ Code, Message string }
+			}
+			if err := json.Unmarshal(raw, &body); err != nil || body.Error.Code != sc.code || body.Error.Message == "" {
+				t.Fatalf("body %s, want error code %q", raw, sc.code)
+			}
+		})
+	}
+}
+
+func TestInviteByLinkRoleAndRemoval(t *testing.T) {
+	e := newTestEnv(t)
+	owner := e.browser(e.Email)
+	code, body := owner.post("/settings/invites", url.Values{"email": {"bob@example.com"}, "role": {"viewer"}})
+	if code != 200 {
+		t.Fatalf("invite: %d", code)
+	}
+	link := regexp1(`id="invite-link" type="text" value="([^"]+)"`, body)
+	if link == "" {
+		t.Fatal("no invite link shown")
+	}
+	path := strings.TrimPrefix(link, e.URL)
+	bob := e.browser("")
+	if code, _ := bob.get(path); code != 200 {
+		t.Fatalf("invite page: %d", code)
+	}
+	if code, _ := bob.post(path, url.Values{"password": {"password123"}}); code != http.StatusSeeOther {
+		t.Fatalf("accept: %d", code)
+	}
+	if code, _ := bob.post(path, url.Values{"password": {"password123"}}); code != http.StatusNotFound {
+		t.Fatalf("second accept: %d, want 404", code)
+	}
+	if code, body := bob.get("/settings"); code != 200 || !strings.Contains(body, "viewer") {
+		t.Fatalf("bob's settings: %d", code)
+	}
+	// A viewer cannot invite.
+	if code, _ := bob.post("/settings/invites", url.Values{"email": {"x@example.com"}, "role": {"member"}}); code != 403 {
+		t.Fatalf("viewer invites: %d, want 403", code)
+	}
+	bobUser, _ := e.store.UserByEmail(t.Context(), "bob@example.com")
+	if code, _ := owner.post("/settings/members/"+itoa(bobUser.ID)+"/role", url.Values{"role": {"member"}}); code != 303 {
+		t.Fatalf("set role: %d", code)
+	}
+	if role, _ := e.store.Membership(t.Context(), e.TeamID, bobUser.ID); role != "member" {
+		t.Fatalf("role %q, want member", role)
+	}
+	if code, _ := owner.post("/settings/members/"+itoa(bobUser.ID)+"/remove", nil); code != 303 {
+		t.Fatalf("remove: %d", code)
+	}
+	if code, _ := bob.get("/"); code != http.StatusSeeOther {
+		t.Fatalf("removed member still signed in: %d", code)
+	}
+}
+
+func TestTeamsAreIsolated(t *testing.T) {
+	e := newTestEnv(t)
+	otherToken, _, _ := e.newOwner("eve@example.com")
+	var list struct{ Data []apiTokenJSON }
+	_, raw := e.do("GET", "/api/v1/tokens", otherToken, nil)
+	json.Unmarshal(raw, &list)
+	for _, tk := range list.Data {
+		if tk.User == e.Email {
+			t.Fatalf("team B sees team A's token %v", tk)
+		}
+	}
+	// Team A's token id, revoked through team B: 404, and still alive.
+	tokens, _ := e.store.Tokens(t.Context(), e.TeamID)
+	if code, _ := e.do("DELETE", "/api/v1/tokens/"+itoa(tokens[0].ID), otherToken, nil); code != 404 {
+		t.Fatalf("cross-team revoke: %d, want 404", code)
+	}
+	if code, _ := e.api("GET", "/api/v1/me", nil); code != 200 {
+		t.Fatal("team A's token stopped working")
+	}
+}

@@ -1,0 +1,111 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/bitwobbly/bitwobbly/store"
+	"github.com/bitwobbly/bitwobbly/views"
+)
+
+// Login throttling: per account and per client address.
+const (
+	loginWindow     = 15 * time.Minute
+	loginPerAccount = 10
+	loginPerAddress = 50
+)
+
+// loginShow shows the sign-in form (or setup on a fresh instance).
+func (s *Server) loginShow(c echo.Context) error {
+	done, err := s.store.SetupDone(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if !done {
+		return seeOther(c, "/setup")
+	}
+	if a, _ := s.loadSession(c); a != nil {
+		return seeOther(c, "/")
+	}
+	f := views.Form{CSRF: csrfToken(c), Values: map[string]string{"next": safeNext(c.QueryParam("next"))}}
+	return render(c, http.StatusOK, views.LoginPage(f))
+}
+
+// loginCreate checks the password and starts a session.
+func (s *Server) loginCreate(c echo.Context) error {
+	ctx := c.Request().Context()
+	email := strings.TrimSpace(c.FormValue("email"))
+	password := c.FormValue("password")
+	f := views.Form{CSRF: csrfToken(c), Values: map[string]string{"email": email, "next": safeNext(c.FormValue("next"))}}
+	acctKey, addrKey := "acct:"+strings.ToLower(email), "addr:"+c.RealIP()
+
+	for _, k := range []struct {
+		key   string
+		limit int
+	}{{acctKey, loginPerAccount}, {addrKey, loginPerAddress}} {
+		if blocked, wait := s.throttle.blocked(k.key, k.limit, loginWindow); blocked {
+			f.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %s.", views.Duration(wait.Round(time.Second)+time.Second))
+			c.Response().Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+			return render(c, http.StatusTooManyRequests, views.LoginPage(f))
+		}
+	}
+
+	u, err := s.store.UserByEmail(ctx, email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	hash := u.PasswordHash
+	if err != nil {
+		hash = dummyHash
+	}
+	if !verifyPassword(hash, password) || u.ID == 0 {
+		s.throttle.fail(acctKey, loginWindow)
+		s.throttle.fail(addrKey, loginWindow)
+		f.Error = "Wrong e-mail or password."
+		return render(c, http.StatusUnauthorized, views.LoginPage(f))
+	}
+	_, teams, err := s.store.TeamsOf(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if len(teams) == 0 {
+		f.Error = "Your account belongs to no team any more. Ask an owner for a new invite."
+		return render(c, http.StatusForbidden, views.LoginPage(f))
+	}
+	s.throttle.reset(acctKey)
+	if err := s.startSession(c, u.ID, teams[0].ID); err != nil {
+		return err
+	}
+	next := f.V("next")
+	if next == "" {
+		next = "/"
+	}
+	return seeOther(c, next)
+}
+
+// logout ends the session.
+func (s *Server) logout(c echo.Context) error {
+	a, err := s.loadSession(c)
+	if err != nil {
+		return err
+	}
+	if a != nil {
+		c.Set("actor", a)
+	}
+	s.endSession(c)
+	return seeOther(c, "/login")
+}
+
+// safeNext keeps only local paths, so ?next= cannot send people elsewhere.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsAny(next, "\r\n") {
+		return ""
+	}
+	return next
+}
