@@ -25,12 +25,12 @@ func (s *Server) inviteCreate(c echo.Context) error {
 	a := actorOf(c)
 	email := strings.TrimSpace(c.FormValue("email"))
 	role := c.FormValue("role")
-	f := views.Form{Values: map[string]string{"email": email}, Errors: map[string]string{}}
+	f := views.Form{Values: map[string]string{"email": email, "role": role}, Errors: map[string]string{}}
 	if !mail.ValidAddress(email) {
 		f.Errors["email"] = "Enter a valid e-mail address."
 	}
 	if role != store.RoleAdmin && role != store.RoleMember && role != store.RoleViewer {
-		f.Errors["email"] = "Choose admin, member or viewer."
+		f.Errors["role"] = "Choose admin, member or viewer."
 	}
 	if len(f.Errors) > 0 {
 		return s.renderSettings(c, http.StatusBadRequest, views.SettingsView{Form: f})
@@ -42,22 +42,27 @@ func (s *Server) inviteCreate(c echo.Context) error {
 		return err
 	}
 	link := s.baseURL(c) + "/invite/" + plain
+	v := views.SettingsView{NewInvite: link}
 	if s.mail.Mode() != "log" {
-		s.mailInvite(c.Request().Context(), email, a.TeamName, a.User.Email, link)
+		if err := s.mailInvite(c.Request().Context(), email, a.TeamName, a.User.Email, link); err != nil {
+			s.log.Warn("invite e-mail failed", "team_id", a.TeamID, "error", err)
+			v.InviteMailError = err.Error()
+		} else {
+			v.InviteMailed = email
+		}
 	}
-	return s.renderSettings(c, http.StatusOK, views.SettingsView{NewInvite: link})
+	return s.renderSettings(c, http.StatusOK, v)
 }
 
-func (s *Server) mailInvite(ctx context.Context, to, team, from, link string) {
+// mailInvite sends the invite link; the request may end first, the mail
+// still gets its own 20 s.
+func (s *Server) mailInvite(ctx context.Context, to, team, from, link string) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 	defer cancel()
-	err := s.mail.Send(ctx, mail.Message{To: to,
+	return s.mail.Send(ctx, mail.Message{To: to,
 		Subject: fmt.Sprintf("You are invited to %s on Bit Wobbly", team),
 		Text: fmt.Sprintf("%s invited you to join the team %q on Bit Wobbly.\n\nAccept within 7 days:\n%s\n",
 			from, team, link)})
-	if err != nil {
-		s.log.Warn("invite e-mail failed", "error", err)
-	}
 }
 
 // inviteRevoke cancels an open invite.

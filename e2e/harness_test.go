@@ -439,7 +439,7 @@ func (s *server) Do(t testing.TB, method, path string, body any, token string) *
 
 // browserOptions shape a headless Chromium.
 type browserOptions struct {
-	Width, Height int  // viewport size; default 1280×900
+	Width, Height int  // viewport size; default 1280×900; under 600 emulates a phone
 	NoJS          bool // disable JavaScript
 	Dark          bool // prefers-color-scheme: dark
 }
@@ -491,7 +491,11 @@ func newBrowser(t testing.TB, o browserOptions) *browser {
 	steps := []chromedp.Action[chromedp.Void]{
 		command(cdplog.Enable, cdp.Empty{}),
 		command(runtime.Enable, cdp.Empty{}),
-		chromedp.EmulateViewport(int64(o.Width), int64(o.Height)),
+	}
+	if o.Width < 600 {
+		steps = append(steps, chromedp.EmulateViewport(int64(o.Width), int64(o.Height), chromedp.EmulateMobile))
+	} else {
+		steps = append(steps, chromedp.EmulateViewport(int64(o.Width), int64(o.Height)))
 	}
 	if o.NoJS {
 		steps = append(steps, command(emulation.SetScriptExecutionDisabled,
