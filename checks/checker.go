@@ -67,13 +67,13 @@ func NewChecker(roots *x509.CertPool, restrict bool) *Checker {
 
 func (c *Checker) transport(insecure bool) *http.Transport {
 	return &http.Transport{
-		DialContext:           c.dialer(0).DialContext,
-		TLSClientConfig:       &tls.Config{RootCAs: c.Roots, InsecureSkipVerify: insecure},
-		DisableKeepAlives:     true,
-		TLSHandshakeTimeout:   30 * time.Second,
-		ResponseHeaderTimeout: 0,
+		DialContext:            c.dialer(0).DialContext,
+		TLSClientConfig:        &tls.Config{RootCAs: c.Roots, InsecureSkipVerify: insecure},
+		DisableKeepAlives:      true,
+		TLSHandshakeTimeout:    30 * time.Second,
+		ResponseHeaderTimeout:  0,
 		MaxResponseHeaderBytes: 64 << 10,
-		ForceAttemptHTTP2:     true,
+		ForceAttemptHTTP2:      true,
 	}
 }
 
