@@ -52,13 +52,25 @@ type Config struct {
 	SMTPUser      string
 	SMTPPassword  string
 	SMTPTLS       string // starttls, tls, none
+	// HTTPClient, when set, carries Resend requests.
+	HTTPClient *http.Client
+	// Dial, when set, opens SMTP connections (for example through an
+	// address guard).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// TLS, when set, is the base TLS configuration for SMTP (the server
+	// name is filled in).
+	TLS *tls.Config
 }
 
 // New returns the transport the configuration asks for.
 func New(cfg Config, log *slog.Logger) Sender {
 	switch {
 	case cfg.ResendAPIKey != "":
-		c := resend.NewCustomClient(&http.Client{Timeout: 20 * time.Second}, cfg.ResendAPIKey)
+		hc := cfg.HTTPClient
+		if hc == nil {
+			hc = &http.Client{Timeout: 20 * time.Second}
+		}
+		c := resend.NewCustomClient(hc, cfg.ResendAPIKey)
 		if u, err := url.Parse(strings.TrimRight(cfg.ResendBaseURL, "/") + "/"); err == nil {
 			c.BaseURL = u
 		}
@@ -102,16 +114,21 @@ func (s *smtpSender) Mode() string { return "smtp" }
 
 func (s *smtpSender) Send(ctx context.Context, m Message) error {
 	addr := net.JoinHostPort(s.cfg.SMTPHost, strconv.Itoa(s.cfg.SMTPPort))
-	d := net.Dialer{Timeout: 15 * time.Second}
-	var conn net.Conn
-	var err error
-	if s.cfg.SMTPTLS == "tls" {
-		conn, err = (&tls.Dialer{NetDialer: &d, Config: &tls.Config{ServerName: s.cfg.SMTPHost}}).DialContext(ctx, "tcp", addr)
-	} else {
-		conn, err = d.DialContext(ctx, "tcp", addr)
+	dial := s.cfg.Dial
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 15 * time.Second}).DialContext
 	}
+	conn, err := dial(ctx, "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("mail: smtp dial %s: %w", addr, err)
+	}
+	if s.cfg.SMTPTLS == "tls" {
+		tc := tls.Client(conn, s.tlsConfig())
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return fmt.Errorf("mail: smtp tls %s: %w", addr, err)
+		}
+		conn = tc
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		conn.SetDeadline(dl)
@@ -125,7 +142,7 @@ func (s *smtpSender) Send(ctx context.Context, m Message) error {
 	}
 	defer c.Close()
 	if s.cfg.SMTPTLS == "starttls" {
-		if err := c.StartTLS(&tls.Config{ServerName: s.cfg.SMTPHost}); err != nil {
+		if err := c.StartTLS(s.tlsConfig()); err != nil {
 			return fmt.Errorf("mail: smtp starttls: %w", err)
 		}
 	}
@@ -155,6 +172,15 @@ func (s *smtpSender) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("mail: smtp DATA end: %w", err)
 	}
 	return c.Quit()
+}
+
+func (s *smtpSender) tlsConfig() *tls.Config {
+	c := &tls.Config{}
+	if s.cfg.TLS != nil {
+		c = s.cfg.TLS.Clone()
+	}
+	c.ServerName = s.cfg.SMTPHost
+	return c
 }
 
 // Render builds an RFC 5322 message with a text part and, when given, an

@@ -1,0 +1,274 @@
+package notify
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/bitwobbly/bitwobbly/store"
+)
+
+// attemptTimeout bounds one attempt of one delivery.
+const attemptTimeout = 30 * time.Second
+
+type due struct {
+	id, channel int64
+}
+
+func (e *Engine) dueDeliveries(ctx context.Context, limit int) ([]due, error) {
+	rows, err := e.st.R.QueryContext(ctx, `SELECT id, channel_id FROM deliveries
+		WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
+		time.Now().UnixMilli(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("notify: due deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []due
+	for rows.Next() {
+		var d due
+		if err := rows.Scan(&d.id, &d.channel); err != nil {
+			return nil, fmt.Errorf("notify: scan due: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// dispatchLoop hands due deliveries to a bounded pool of workers, at most
+// PerChannel at a time to any one channel.
+func (e *Engine) dispatchLoop(ctx context.Context) {
+	jobs := make(chan due)
+	var wg sync.WaitGroup
+	for i := 0; i < e.opt.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for d := range jobs {
+				e.deliver(ctx, d.id)
+				e.release(d)
+				signal(e.wakeDispatch)
+			}
+		}()
+	}
+	defer func() {
+		close(jobs)
+		wg.Wait()
+	}()
+	for {
+		list, err := e.dueDeliveries(ctx, 4*e.opt.Workers)
+		if err != nil && ctx.Err() == nil {
+			e.log.Error("reading due deliveries failed", "error", err)
+		}
+	hand:
+		for _, d := range list {
+			if !e.claim(d) {
+				continue
+			}
+			select {
+			case jobs <- d:
+			default:
+				e.release(d)
+				break hand
+			}
+		}
+		if !e.sleep(ctx, e.wakeDispatch) {
+			return
+		}
+	}
+}
+
+func (e *Engine) claim(d due) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.inflight[d.id] || e.perChan[d.channel] >= e.opt.PerChannel {
+		return false
+	}
+	e.inflight[d.id] = true
+	e.perChan[d.channel]++
+	return true
+}
+
+func (e *Engine) release(d due) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.inflight, d.id)
+	if e.perChan[d.channel]--; e.perChan[d.channel] <= 0 {
+		delete(e.perChan, d.channel)
+	}
+}
+
+// deliver makes one attempt of one delivery and records it.
+func (e *Engine) deliver(ctx context.Context, id int64) {
+	var teamID, channelID int64
+	var raw, status string
+	var attempts int
+	err := e.st.R.QueryRowContext(ctx, `SELECT team_id, channel_id, message, status, attempts FROM deliveries
+		WHERE id = ?`, id).Scan(&teamID, &channelID, &raw, &status, &attempts)
+	if err != nil || status != "pending" {
+		return
+	}
+	start := time.Now()
+	ch, res, sendErr := e.attempt(ctx, teamID, channelID, raw)
+	if errors.Is(sendErr, store.ErrNotFound) {
+		return // the channel was deleted with its deliveries
+	}
+	if ctx.Err() != nil {
+		return // shutting down: the delivery stays pending and is sent after the restart
+	}
+	e.record(ctx, id, ch.Type, attempts+1, start, res, sendErr)
+}
+
+// attempt sends a stored message through its channel.
+func (e *Engine) attempt(ctx context.Context, teamID, channelID int64, raw string) (Channel, Result, error) {
+	ch, err := e.Channel(ctx, teamID, channelID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return ch, Result{}, err
+		}
+		return ch, Result{}, Permanent(err)
+	}
+	if !ch.Enabled {
+		return ch, Result{}, Permanent(errors.New("channel is disabled"))
+	}
+	var msg Message
+	if err := json.Unmarshal([]byte(raw), &msg); err != nil {
+		return ch, Result{}, Permanent(fmt.Errorf("stored message is damaged: %w", err))
+	}
+	res, err := e.send(ctx, ch, msg)
+	return ch, res, err
+}
+
+// send builds the channel's sender and sends, turning a panic into an
+// error so one bad channel cannot stop the pool.
+func (e *Engine) send(ctx context.Context, ch Channel, msg Message) (res Result, err error) {
+	t, ok := e.types[ch.Type]
+	if !ok {
+		return res, Permanent(fmt.Errorf("unknown channel type %q", ch.Type))
+	}
+	s, err := t.New(ch.Config, e.env)
+	if err != nil {
+		return res, Permanent(fmt.Errorf("channel settings: %w", err))
+	}
+	actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			err = Permanent(fmt.Errorf("channel %s crashed: %v", ch.Type, p))
+		}
+	}()
+	return s.Send(actx, msg)
+}
+
+// record stores one attempt and moves the delivery on: sent, scheduled
+// again with backoff, or given up.
+func (e *Engine) record(ctx context.Context, id int64, typ string, attempt int, start time.Time, res Result,
+	sendErr error) {
+	now := time.Now()
+	status, next, lastErr := "sent", now.UnixMilli(), ""
+	var sentAt any
+	switch {
+	case sendErr == nil:
+		sentAt = now.UnixMilli()
+		e.sent.WithLabelValues(typ).Inc()
+	case IsPermanent(sendErr) || attempt >= e.opt.Attempts:
+		status, lastErr = "failed", sendErr.Error()
+		e.failures.WithLabelValues(typ).Inc()
+		e.givenUp.WithLabelValues(typ).Inc()
+	default:
+		status, lastErr = "pending", sendErr.Error()
+		next = now.Add(e.backoff(attempt, res.RetryAfter)).UnixMilli()
+		e.failures.WithLabelValues(typ).Inc()
+		e.retries.WithLabelValues(typ).Inc()
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err := e.st.Write(wctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(wctx, `INSERT INTO delivery_attempts(delivery_id, started_at, duration_ms,
+			status_code, response, error) VALUES (?, ?, ?, ?, ?, ?)`, id, start.UnixMilli(),
+			now.Sub(start).Milliseconds(), res.StatusCode, res.Response, lastErr); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(wctx, `UPDATE deliveries SET attempts = ?, status = ?, next_attempt_at = ?,
+			last_error = ?, sent_at = COALESCE(?, sent_at) WHERE id = ?`, attempt, status, next, lastErr, sentAt, id)
+		return err
+	})
+	if err != nil {
+		e.log.Error("recording a delivery attempt failed", "delivery_id", id, "error", err)
+		return
+	}
+	if status == "failed" {
+		e.log.Warn("notification given up", "delivery_id", id, "channel_type", typ, "attempts", attempt,
+			"error", lastErr)
+	}
+}
+
+// backoff is the wait before attempt n+1: exponential from the base with
+// equal jitter, capped, and never shorter than the provider's Retry-After
+// (itself capped at an hour).
+func (e *Engine) backoff(n int, retryAfter time.Duration) time.Duration {
+	base, max := time.Duration(e.backoffBase.Load()), time.Duration(e.backoffMax.Load())
+	d := base
+	for i := 1; i < n && d < max; i++ {
+		d *= 2
+	}
+	if d > max {
+		d = max
+	}
+	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	if retryAfter > time.Hour {
+		retryAfter = time.Hour
+	}
+	if retryAfter > d {
+		d = retryAfter
+	}
+	return d
+}
+
+// Test sends a test message through a channel now and records it in the
+// channel's delivery log. It returns the provider's answer.
+func (e *Engine) Test(ctx context.Context, ch Channel) (Result, error) {
+	now := time.Now()
+	msg := Message{Event: "test", Action: ActionInfo, Severity: "info", TeamID: ch.TeamID,
+		Title: "Test notification from Bit Wobbly", DedupKey: "bitwobbly-test-" + newKey(),
+		Text:       "If you can read this, the channel \"" + ch.Name + "\" works.",
+		Subject:    Subject{Type: "team", ID: ch.TeamID}, OccurredAt: now.UTC(), Data: json.RawMessage("{}"),
+		URL: e.baseURL()}
+	if msg.URL != "" {
+		msg.URL += "/alerts"
+	}
+	msg.ID = newKey()
+	res, sendErr := e.send(ctx, ch, msg)
+	done := time.Now()
+	status, lastErr := "sent", ""
+	var sentAt any = done.UnixMilli()
+	if sendErr != nil {
+		status, lastErr, sentAt = "failed", sendErr.Error(), nil
+		e.failures.WithLabelValues(ch.Type).Inc()
+	} else {
+		e.sent.WithLabelValues(ch.Type).Inc()
+	}
+	body, _ := json.Marshal(msg)
+	err := e.st.Write(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, `INSERT INTO deliveries(team_id, channel_id, kind, subject, title, message,
+			idem_key, status, attempts, next_attempt_at, last_error, created_at, sent_at)
+			VALUES (?, ?, 'test', 'test', ?, ?, ?, ?, 1, ?, ?, ?, ?)`, ch.TeamID, ch.ID, msg.Title, string(body), msg.ID,
+			status, done.UnixMilli(), lastErr, now.UnixMilli(), sentAt)
+		if err != nil {
+			return err
+		}
+		id, _ := r.LastInsertId()
+		_, err = tx.ExecContext(ctx, `INSERT INTO delivery_attempts(delivery_id, started_at, duration_ms, status_code,
+			response, error) VALUES (?, ?, ?, ?, ?, ?)`, id, now.UnixMilli(), done.Sub(now).Milliseconds(),
+			res.StatusCode, res.Response, lastErr)
+		return err
+	})
+	if err != nil {
+		return res, fmt.Errorf("notify: record test: %w", err)
+	}
+	return res, sendErr
+}
