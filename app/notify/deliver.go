@@ -235,8 +235,8 @@ func (e *Engine) Test(ctx context.Context, ch Channel) (Result, error) {
 	now := time.Now()
 	msg := Message{Event: "test", Action: ActionInfo, Severity: "info", TeamID: ch.TeamID,
 		Title: "Test notification from Bit Wobbly", DedupKey: "bitwobbly-test-" + newKey(),
-		Text:       "If you can read this, the channel \"" + ch.Name + "\" works.",
-		Subject:    Subject{Type: "team", ID: ch.TeamID}, OccurredAt: now.UTC(), Data: json.RawMessage("{}"),
+		Text:    "If you can read this, the channel \"" + ch.Name + "\" works.",
+		Subject: Subject{Type: "team", ID: ch.TeamID}, OccurredAt: now.UTC(), Data: json.RawMessage("{}"),
 		URL: e.baseURL()}
 	if msg.URL != "" {
 		msg.URL += "/alerts"

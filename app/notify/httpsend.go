@@ -81,9 +81,17 @@ func Classify(res *http.Response, r Result) error {
 		return Permanent(fmt.Errorf("provider answered %d redirecting to %q; notifications do not follow redirects, "+
 			"use the final URL", code, trim(loc, 200)))
 	case code == 408 || code == 425 || code == 429 || code >= 500:
-		return fmt.Errorf("provider answered %d %s", code, http.StatusText(code))
+		return fmt.Errorf("provider answered %d %s%s", code, http.StatusText(code), said(r.Response))
 	}
-	return Permanent(fmt.Errorf("provider refused the request: %d %s", code, http.StatusText(code)))
+	return Permanent(fmt.Errorf("provider refused the request: %d %s%s", code, http.StatusText(code), said(r.Response)))
+}
+
+// said quotes the start of an answer for an error message.
+func said(excerpt string) string {
+	if excerpt == "" {
+		return ""
+	}
+	return ": " + trim(strings.Join(strings.Fields(excerpt), " "), 160)
 }
 
 func transportError(err error) error {

@@ -145,6 +145,12 @@ func Render(e Event, base string) Message {
 	if len(m.Data) == 0 || !json.Valid(m.Data) {
 		m.Data = json.RawMessage("{}")
 	}
+	if strings.HasPrefix(m.URL, "/") {
+		m.URL = base + m.URL
+	}
+	if !strings.HasPrefix(m.URL, "http://") && !strings.HasPrefix(m.URL, "https://") {
+		m.URL = ""
+	}
 	if strings.HasPrefix(e.Kind, "issue_") {
 		renderIssue(&m, e, p, base)
 	} else {
