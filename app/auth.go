@@ -223,7 +223,7 @@ func csrfToken(c echo.Context) string {
 
 // secureCookies is true when the browser talks to us over https.
 func (s *Server) secureCookies(c echo.Context) bool {
-	return strings.HasPrefix(s.cfg.BaseURL, "https://") || c.Scheme() == "https"
+	return strings.HasPrefix(s.cfg.BaseURL, "https://") || s.scheme(c) == "https"
 }
 
 // startSession signs a user in to a team and sets the cookie.

@@ -159,7 +159,8 @@ func jsonError(err error) error {
 
 func typeName(kind string) string {
 	switch kind {
-	case "int", "int64", "int32", "uint", "uint64", "float64", "float32":
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr",
+		"float32", "float64":
 		return "a number"
 	case "string":
 		return "a string"

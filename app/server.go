@@ -40,6 +40,12 @@ type Server struct {
 	// workers run until the context given to startWorkers ends.
 	workers []worker
 	wg      sync.WaitGroup
+
+	// stopping is closed when shutdown begins. Handlers that hold a
+	// response open (server-sent events, long polls) must return when it
+	// closes, or shutdown waits for them until its timeout.
+	stopping    <-chan struct{}
+	stopStreams func()
 }
 
 type worker struct {
@@ -67,6 +73,9 @@ func NewServer(cfg Config, log *slog.Logger, st *store.Store) (*Server, error) {
 		throttle: newThrottle(),
 		mail:     mail.New(mailConfig(cfg), log),
 	}
+	stopping := make(chan struct{})
+	s.stopping = stopping
+	s.stopStreams = sync.OnceFunc(func() { close(stopping) })
 	s.metrics = newMetrics(st)
 	s.echo = s.newEcho()
 	if err := s.wire(); err != nil {
@@ -112,7 +121,7 @@ func (s *Server) newEcho() *echo.Echo {
 		Level: 5,
 		Skipper: func(c echo.Context) bool {
 			p := c.Request().URL.Path
-			return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/status/") ||
+			return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/status/") || p == "/metrics" ||
 				ingestPath.MatchString(p) || strings.HasPrefix(p, "/api/push/") ||
 				strings.HasSuffix(p, "/events/stream")
 		},
@@ -143,7 +152,9 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // serve runs the server until ctx ends, then shuts down in order: stop
-// accepting, finish in-flight requests, stop workers, close the store.
+// accepting and end long-lived streams, finish in-flight requests, stop
+// the workers, flush queued writes and close the store. Everything shares
+// one --shutdown-timeout deadline.
 func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	start := time.Now()
 	if err := loadSecretKey(&cfg); err != nil {
@@ -153,15 +164,18 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	s, err := NewServer(cfg, log, st)
 	if err != nil {
+		st.Close()
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
+		st.Close()
 		return fmt.Errorf("addr (BITWOBBLY_ADDR): listen on %s: %w", cfg.Addr, err)
 	}
+	reqCtx, cancelRequests := context.WithCancel(context.Background())
+	defer cancelRequests()
 	srv := &http.Server{
 		Handler:           s.echo,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -170,6 +184,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return reqCtx },
 	}
 	workCtx, stopWork := context.WithCancel(context.Background())
 	defer stopWork()
@@ -184,18 +199,33 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	case err := <-errc:
 		stopWork()
 		s.wg.Wait()
+		st.Close()
 		return fmt.Errorf("app: http server: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	return s.shutdown(srv, st, stopWork, cancelRequests)
+}
+
+// shutdown is serve's ordered stop.
+func (s *Server) shutdown(srv *http.Server, st *store.Store, stopWork, cancelRequests func()) error {
+	began := time.Now()
+	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout.String())
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil {
-		log.Warn("http shutdown incomplete", "error", err)
+
+	s.stopStreams()
+	if err := srv.Shutdown(ctx); err != nil {
+		s.log.Warn("requests still running at the shutdown timeout were cut", "error", err)
+		cancelRequests()
+		srv.Close()
 	}
 	stopWork()
-	s.waitWorkers(shutCtx)
-	log.Info("stopped")
+	s.waitWorkers(ctx)
+	if err := st.Close(); err != nil {
+		s.log.Error("closing the store failed", "error", err)
+		return fmt.Errorf("app: close store: %w", err)
+	}
+	s.log.Info("stopped", "took", time.Since(began).Round(time.Millisecond).String())
 	return nil
 }
 
@@ -237,7 +267,19 @@ func (s *Server) baseURL(c echo.Context) string {
 	if s.cfg.BaseURL != "" {
 		return s.cfg.BaseURL
 	}
-	return c.Scheme() + "://" + c.Request().Host
+	return s.scheme(c) + "://" + c.Request().Host
+}
+
+// scheme is the request's scheme; X-Forwarded-Proto counts only with
+// --trust-proxy.
+func (s *Server) scheme(c echo.Context) string {
+	if c.Request().TLS != nil {
+		return "https"
+	}
+	if s.cfg.TrustProxy {
+		return c.Scheme()
+	}
+	return "http"
 }
 
 func loadSecretKey(cfg *Config) error {
