@@ -56,11 +56,40 @@ func (s *Server) routes() {
 	// -- monitoring API --
 	// -- status pages API --
 	// -- issues API --
+	api.GET("/projects", s.apiProjectList)
+	api.POST("/projects", s.apiProjectCreate)
+	api.GET("/projects/:id", s.apiProjectGet)
+	api.PATCH("/projects/:id", s.apiProjectUpdate)
+	api.PUT("/projects/:id", s.apiProjectUpdate)
+	api.DELETE("/projects/:id", s.apiProjectDelete)
+	api.GET("/projects/:id/keys", s.apiKeyList)
+	api.POST("/projects/:id/keys", s.apiKeyCreate)
+	api.GET("/projects/:id/keys/:key", s.apiKeyGet)
+	api.PATCH("/projects/:id/keys/:key", s.apiKeyUpdate)
+	api.PUT("/projects/:id/keys/:key", s.apiKeyUpdate)
+	api.DELETE("/projects/:id/keys/:key", s.apiKeyDelete)
+	api.GET("/issues", s.apiIssueList)
+	api.GET("/issues/:id", s.apiIssueGet)
+	api.PATCH("/issues/:id", s.apiIssueUpdate)
+	api.PUT("/issues/:id", s.apiIssueUpdate)
+	api.GET("/issues/:id/events", s.apiIssueEvents)
+	api.GET("/issues/:id/hashes", s.apiIssueHashes)
+	api.POST("/issues/:id/merge", s.apiIssueMerge)
+	api.POST("/issues/:id/unmerge", s.apiIssueUnmerge)
+	api.POST("/issues/:id/comments", s.apiIssueComment)
+	api.GET("/events/:id", s.apiEventGet)
 	// -- alerts API --
 
 	// Public endpoints without a session.
 	// -- push --
 	// -- status pages (public) --
 	// -- sentry ingest --
+	e.POST("/api/:project_id/envelope/", s.ingestEnvelope)
+	e.OPTIONS("/api/:project_id/envelope/", s.ingestPreflight)
+	e.POST("/api/:project_id/store/", s.ingestStore)
+	e.GET("/api/:project_id/store/", s.ingestStore)
+	e.OPTIONS("/api/:project_id/store/", s.ingestPreflight)
+	e.POST("/api/:project_id/envelope", s.ingestEnvelope)
+	e.POST("/api/:project_id/store", s.ingestStore)
 	api.Any("/*", func(c echo.Context) error { return notFound("API route") })
 }

@@ -1,0 +1,129 @@
+package app
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/klauspost/compress/zlib"
+	"github.com/labstack/echo/v4"
+
+	"github.com/bitwobbly/bitwobbly/issues"
+)
+
+// ingestCORS lets browser SDKs on any origin send to ingest.
+func ingestCORS(c echo.Context) {
+	h := c.Response().Header()
+	origin := c.Request().Header.Get("Origin")
+	if origin == "" {
+		origin = "*"
+	}
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Add("Vary", "Origin")
+	h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+	h.Set("Access-Control-Allow-Headers", "content-type, content-encoding, x-sentry-auth, authorization, "+
+		"sentry-trace, baggage, accept, origin, user-agent")
+	h.Set("Access-Control-Expose-Headers", "x-sentry-error, x-sentry-rate-limits, retry-after")
+	h.Set("Access-Control-Max-Age", "3600")
+}
+
+// ingestPreflight answers CORS preflight requests.
+func (s *Server) ingestPreflight(c echo.Context) error {
+	ingestCORS(c)
+	return c.NoContent(http.StatusOK)
+}
+
+// ingestEnvelope accepts POST /api/{project_id}/envelope/.
+func (s *Server) ingestEnvelope(c echo.Context) error { return s.ingest(c, "envelope") }
+
+// ingestStore accepts the legacy GET/POST /api/{project_id}/store/.
+func (s *Server) ingestStore(c echo.Context) error { return s.ingest(c, "store") }
+
+func (s *Server) ingest(c echo.Context, kind string) error {
+	ingestCORS(c)
+	req := c.Request()
+	pid, err := strconv.ParseInt(c.Param("project_id"), 10, 64)
+	if err != nil || pid <= 0 {
+		return ingestAnswer(c, &issues.IngestError{Status: http.StatusNotFound, Detail: "unknown project"})
+	}
+	body, err := s.ingestBody(c, kind)
+	if err != nil {
+		return ingestAnswer(c, err)
+	}
+	id, err := s.iss().Accept(req.Context(), issues.IngestRequest{
+		ProjectID: pid, Kind: kind, Body: body, Auth: issues.ParseAuth(req),
+		ClientIP: c.RealIP(), UserAgent: req.UserAgent(),
+	})
+	if err != nil {
+		return ingestAnswer(c, err)
+	}
+	if id == "" {
+		return c.JSON(http.StatusOK, map[string]any{})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"id": id})
+}
+
+// ingestBody reads and decompresses the body within the size limits.
+func (s *Server) ingestBody(c echo.Context, kind string) ([]byte, error) {
+	req := c.Request()
+	if req.Method == http.MethodGet {
+		data := c.QueryParam("sentry_data")
+		if data == "" {
+			return nil, &issues.IngestError{Status: http.StatusBadRequest, Detail: "missing sentry_data"}
+		}
+		return []byte(data), nil
+	}
+	raw, err := issues.ReadBody(req.Body, s.cfg.IngestMaxRequest)
+	if err != nil {
+		return nil, err
+	}
+	body, err := issues.Decompress(req.Header.Get("Content-Encoding"), raw, s.cfg.IngestMaxEnvelope)
+	if err != nil {
+		return nil, err
+	}
+	if kind == "store" && len(body) > 0 && body[0] != '{' {
+		// Old SDKs send store bodies as base64 of zlib without saying so.
+		if dec, err := legacyStoreBody(body, s.cfg.IngestMaxEvent); err == nil {
+			return dec, nil
+		}
+	}
+	return body, nil
+}
+
+func legacyStoreBody(b []byte, max int64) ([]byte, error) {
+	raw, err := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(b)))
+	if err != nil {
+		return nil, err
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	return issues.ReadBody(zr, max)
+}
+
+// ingestAnswer turns an ingest error into Sentry's answer.
+func ingestAnswer(c echo.Context, err error) error {
+	var ie *issues.IngestError
+	switch {
+	case errors.As(err, &ie):
+	case errors.Is(err, issues.ErrTooLarge):
+		ie = &issues.IngestError{Status: http.StatusRequestEntityTooLarge, Detail: "request is larger than the size limit"}
+	case errors.Is(err, issues.ErrMalformed):
+		ie = &issues.IngestError{Status: http.StatusBadRequest, Detail: err.Error()[len("issues: "):]}
+	default:
+		return err
+	}
+	h := c.Response().Header()
+	if ie.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(ie.RetryAfter))
+	}
+	if ie.RateLimits != "" {
+		h.Set("X-Sentry-Rate-Limits", ie.RateLimits)
+	}
+	h.Set("X-Sentry-Error", ie.Detail)
+	return c.JSON(ie.Status, map[string]string{"detail": ie.Detail})
+}

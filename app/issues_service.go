@@ -1,0 +1,41 @@
+package app
+
+import (
+	"context"
+	"sync"
+
+	"github.com/bitwobbly/bitwobbly/issues"
+	"github.com/bitwobbly/bitwobbly/views"
+)
+
+// issueServices holds each server's error-tracking service (tests run
+// many servers in one process).
+var issueServices sync.Map
+
+// iss is the server's error-tracking service.
+func (s *Server) iss() *issues.Service {
+	v, _ := issueServices.Load(s)
+	return v.(*issues.Service)
+}
+
+// wireIssues creates the error-tracking service, its process pool, its
+// metrics and its overview counter.
+func (s *Server) wireIssues() error {
+	svc := issues.New(s.store, s.log, issues.Config{
+		MaxEnvelope: s.cfg.IngestMaxEnvelope,
+		MaxEvent:    s.cfg.IngestMaxEvent,
+		QueueMax:    s.cfg.IngestQueueMax,
+		Workers:     s.cfg.IngestWorkers,
+	})
+	issueServices.Store(s, svc)
+	for _, c := range svc.Collectors() {
+		s.metrics.Registry.MustRegister(c)
+	}
+	s.addWorker("issues-process-pool", svc.Start)
+	s.homeCounters = append(s.homeCounters, func(ctx context.Context, teamID int64, v *views.HomeView) error {
+		n, err := svc.CountUnresolved(ctx, teamID)
+		v.OpenIssues = n
+		return err
+	})
+	return nil
+}

@@ -1,0 +1,349 @@
+package issues
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/bitwobbly/bitwobbly/store"
+)
+
+// queued is one accepted envelope waiting in ingest_queue.
+type queued struct {
+	ID        int64
+	ProjectID int64
+	Kind      string
+	EventID   string
+	Payload   []byte
+	BlobKey   string
+	ClientIP  string
+	Received  int64
+	Attempts  int
+}
+
+const maxAttempts = 5
+
+// Start counts the queue and runs the process pool until ctx ends:
+// one reader hands queue rows, oldest first, to the workers. Rows left by
+// an earlier run are picked up again.
+func (s *Service) Start(ctx context.Context) {
+	var n int64
+	if err := s.st.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM ingest_queue WHERE failed_at IS NULL`).Scan(&n); err == nil {
+		s.depth.Store(n)
+	}
+	jobs := make(chan queued, s.cfg.Workers*8)
+	var wg sync.WaitGroup
+	for range s.cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for q := range jobs {
+				s.handle(ctx, q)
+			}
+		}()
+	}
+	s.dispatch(ctx, jobs)
+	close(jobs)
+	wg.Wait()
+}
+
+func (s *Service) dispatch(ctx context.Context, jobs chan<- queued) {
+	var after int64
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for ctx.Err() == nil {
+		batch, err := s.pending(ctx, after, 256)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("read ingest queue", "error", err)
+		}
+		for _, q := range batch {
+			select {
+			case jobs <- q:
+				after = q.ID
+			case <-ctx.Done():
+				return
+			}
+		}
+		if len(batch) == 256 {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-s.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *Service) pending(ctx context.Context, after int64, limit int) ([]queued, error) {
+	rows, err := s.st.R.QueryContext(ctx, `SELECT id, project_id, kind, event_id, payload, COALESCE(blob_key, ''),
+		client_ip, received_at, attempts FROM ingest_queue WHERE id > ? AND failed_at IS NULL ORDER BY id LIMIT ?`,
+		after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("issues: read queue: %w", err)
+	}
+	defer rows.Close()
+	var out []queued
+	for rows.Next() {
+		var q queued
+		if err := rows.Scan(&q.ID, &q.ProjectID, &q.Kind, &q.EventID, &q.Payload, &q.BlobKey, &q.ClientIP,
+			&q.Received, &q.Attempts); err != nil {
+			return nil, fmt.Errorf("issues: scan queue: %w", err)
+		}
+		out = append(out, q)
+	}
+	return out, rows.Err()
+}
+
+// handle processes one envelope with a few retries; an envelope that
+// keeps failing is marked failed and kept for inspection.
+func (s *Service) handle(ctx context.Context, q queued) {
+	var err error
+	for try := 0; try < 3; try++ {
+		if err = s.process(ctx, q); err == nil || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Duration(try+1) * 50 * time.Millisecond)
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	if err == nil {
+		s.depth.Add(-1)
+		if q.BlobKey != "" {
+			s.st.Blobs().Delete(q.BlobKey)
+		}
+		return
+	}
+	s.log.Warn("envelope processing failed", "queue_id", q.ID, "project_id", q.ProjectID, "error", err)
+	werr := s.st.Write(context.Background(), func(tx *sql.Tx) error {
+		_, err := tx.Exec(`UPDATE ingest_queue SET attempts = attempts + 1, last_error = ?,
+			failed_at = CASE WHEN attempts + 1 >= ? THEN ? ELSE failed_at END WHERE id = ?`,
+			trim(err.Error(), 500), maxAttempts, store.Now(), q.ID)
+		return err
+	})
+	if werr == nil {
+		s.depth.Add(-1)
+	}
+}
+
+// Processed is the result of processing one event.
+type Processed struct {
+	IssueID   int64
+	NewIssue  bool
+	Regressed bool
+	Duplicate bool
+}
+
+// process turns one queued envelope into stored events and items, and
+// removes the queue row, in one transaction.
+func (s *Service) process(ctx context.Context, q queued) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("issues: processing panicked: %v", p)
+		}
+	}()
+	body, err := s.body(q)
+	if err != nil {
+		return err
+	}
+	p, err := s.ProjectAnyTeam(ctx, q.ProjectID)
+	if errors.Is(err, store.ErrNotFound) {
+		return s.dropRow(ctx, q.ID)
+	}
+	if err != nil {
+		return err
+	}
+	work, err := s.prepare(p, q, body)
+	if err != nil {
+		return err
+	}
+	var results []Processed
+	err = s.st.Write(ctx, func(tx *sql.Tx) error {
+		results = results[:0]
+		for _, w := range work {
+			r, err := w(tx)
+			if err != nil {
+				return err
+			}
+			results = append(results, r)
+		}
+		_, err := tx.Exec(`DELETE FROM ingest_queue WHERE id = ?`, q.ID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+func (s *Service) body(q queued) ([]byte, error) {
+	if q.BlobKey != "" {
+		return s.st.Blobs().Get(q.BlobKey)
+	}
+	return s.decompress(q.Payload)
+}
+
+func (s *Service) dropRow(ctx context.Context, id int64) error {
+	return s.st.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`DELETE FROM ingest_queue WHERE id = ?`, id)
+		return err
+	})
+}
+
+type writeStep func(tx *sql.Tx) (Processed, error)
+
+// prepare does the CPU work outside the write transaction: decoding,
+// normalising, grouping, compressing. It returns the steps to write.
+func (s *Service) prepare(p Project, q queued, body []byte) ([]writeStep, error) {
+	received := store.Time(q.Received)
+	meta := Meta{ProjectID: p.ID, EventID: q.EventID, ClientIP: q.ClientIP, ReceivedAt: received,
+		Scrub: Scrubber{Enabled: p.ScrubData, Fields: p.ScrubFields}}
+	rules := s.rulesOf(p)
+	if q.Kind == "store" {
+		ev, err := DecodeEvent(body, meta)
+		if err != nil {
+			s.processed.WithLabelValues("event", "invalid").Inc()
+			return nil, nil
+		}
+		return []writeStep{s.eventStep(p, ev, rules)}, nil
+	}
+	env, err := ParseEnvelope(body)
+	if err != nil {
+		s.processed.WithLabelValues("envelope", "invalid").Inc()
+		return nil, nil
+	}
+	if meta.EventID == "" {
+		meta.EventID = env.Header.EventID
+	}
+	var steps []writeStep
+	for _, it := range env.Items {
+		switch it.Type {
+		case "event":
+			ev, err := DecodeEvent(it.Payload, meta)
+			if err != nil {
+				s.processed.WithLabelValues("event", "invalid").Inc()
+				continue
+			}
+			steps = append(steps, s.eventStep(p, ev, rules))
+		case "transaction", "session", "sessions", "client_report", "check_in", "attachment", "feedback",
+			"user_report", "profile", "replay_event", "replay_recording", "statsd", "metric_buckets", "span", "log":
+			steps = append(steps, s.itemStep(p, env, it, received))
+		default:
+			s.processed.WithLabelValues("unknown", "skipped").Inc()
+		}
+	}
+	return steps, nil
+}
+
+func (s *Service) rulesOf(p Project) Rules {
+	var r Rules
+	r.Fingerprint, _ = ParseFingerprintRules(p.FingerprintRules)
+	r.Stack, _ = ParseStackRules(p.StackRules)
+	return r
+}
+
+func (s *Service) eventStep(p Project, ev *Event, rules Rules) writeStep {
+	ev.ApplyStackRules(rules.Stack)
+	ev.Group(rules.Fingerprint)
+	raw, _ := json.Marshal(ev)
+	data := s.compress(raw)
+	return func(tx *sql.Tx) (Processed, error) {
+		r, err := s.saveEvent(tx, p, ev, data)
+		if err == nil {
+			result := "stored"
+			if r.Duplicate {
+				result = "duplicate"
+			}
+			s.processed.WithLabelValues("event", result).Inc()
+		}
+		return r, err
+	}
+}
+
+// itemStep keeps an item for later; sessions also feed release health.
+func (s *Service) itemStep(p Project, env *Envelope, it Item, received time.Time) writeStep {
+	data := s.compress(it.Payload)
+	eventID := normEventID(env.Header.EventID)
+	if eventID == "" {
+		eventID = normEventID(gjson.GetBytes(it.Payload, "event_id").String())
+	}
+	return func(tx *sql.Tx) (Processed, error) {
+		_, err := tx.Exec(`INSERT INTO envelope_items (team_id, project_id, type, event_id, received_at, headers, data)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, p.TeamID, p.ID, it.Type, eventID, received.UnixMilli(), string(it.Header), data)
+		if err != nil {
+			return Processed{}, fmt.Errorf("issues: keep %s item: %w", it.Type, err)
+		}
+		if it.Type == "session" || it.Type == "sessions" {
+			if err := recordSessions(tx, p.ID, it, received); err != nil {
+				return Processed{}, err
+			}
+		}
+		s.processed.WithLabelValues(it.Type, "kept").Inc()
+		return Processed{}, nil
+	}
+}
+
+// recordSessions counts session updates and aggregates per release.
+func recordSessions(tx *sql.Tx, projectID int64, it Item, received time.Time) error {
+	// started counts sessions begun; the other columns how they ended.
+	add := func(release, env string, at time.Time, ok, errored, crashed, abnormal int64) error {
+		if release == "" {
+			return nil
+		}
+		hour := at.Truncate(time.Hour).UnixMilli()
+		_, err := tx.Exec(`INSERT INTO release_sessions (project_id, release, environment, hour, started, errored, crashed, abnormal)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, release, environment, hour) DO UPDATE SET
+			started = started + excluded.started, errored = errored + excluded.errored, crashed = crashed + excluded.crashed,
+			abnormal = abnormal + excluded.abnormal`, projectID, trim(release, maxShort), trim(env, 64), hour,
+			ok, errored, crashed, abnormal)
+		return err
+	}
+	j := gjson.ParseBytes(it.Payload)
+	if it.Type == "session" {
+		// Count a session once: at its first update (init) or when it ends.
+		st := j.Get("status").String()
+		if !j.Get("init").Bool() && (st == "ok" || st == "") {
+			return nil
+		}
+		at := received
+		if t, ok := parseTime(json.RawMessage(j.Get("started").Raw)); ok {
+			at = t
+		}
+		rel, env := j.Get("attrs.release").String(), j.Get("attrs.environment").String()
+		var started, errored, crashed, abnormal int64
+		if j.Get("init").Bool() {
+			started = 1
+		}
+		switch st {
+		case "crashed":
+			crashed = 1
+		case "abnormal":
+			abnormal = 1
+		case "errored":
+			errored = 1
+		}
+		return add(rel, env, at, started, errored, crashed, abnormal)
+	}
+	rel, env := j.Get("attrs.release").String(), j.Get("attrs.environment").String()
+	for _, a := range j.Get("aggregates").Array() {
+		at := received
+		if t, ok := parseTime(json.RawMessage(a.Get("started").Raw)); ok {
+			at = t
+		}
+		e, c, ab := a.Get("errored").Int(), a.Get("crashed").Int(), a.Get("abnormal").Int()
+		if err := add(rel, env, at, a.Get("exited").Int()+e+c+ab, e, c, ab); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,290 @@
+package issues
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bitwobbly/bitwobbly/store"
+)
+
+// issueState is what processing reads of an existing issue.
+type issueState struct {
+	ID                    int64
+	Status                string
+	ResolvedAt            sql.NullInt64
+	ResolvedInRelease     sql.NullString
+	ResolvedInNextRelease bool
+	ResolvedAfterRelease  sql.NullString
+	IgnoreUntil           sql.NullInt64
+	IgnoreCount           sql.NullInt64
+	IgnoreUserCount       sql.NullInt64
+	IgnoreBaseEvents      int64
+	IgnoreBaseUsers       int64
+	EventCount            int64
+	UserCount             int64
+}
+
+// saveEvent stores one normalised event: finds or creates its issue,
+// updates counts, rollups and the lifecycle, and writes alert events for
+// new and regressed issues, all in the caller's transaction. A second
+// delivery of the same event id is a no-op.
+func (s *Service) saveEvent(tx *sql.Tx, p Project, ev *Event, data []byte) (Processed, error) {
+	var dup int
+	if err := tx.QueryRow(`SELECT COUNT(*) FROM events WHERE project_id = ? AND event_id = ?`, p.ID,
+		ev.EventID).Scan(&dup); err != nil {
+		return Processed{}, fmt.Errorf("issues: check duplicate: %w", err)
+	}
+	if dup > 0 {
+		return Processed{Duplicate: true}, nil
+	}
+	now := store.Now()
+	ts := ev.Timestamp.UnixMilli()
+	if ev.Release != "" {
+		if _, err := tx.Exec(`INSERT OR IGNORE INTO releases (project_id, version, first_seen) VALUES (?, ?, ?)`,
+			p.ID, ev.Release, now); err != nil {
+			return Processed{}, fmt.Errorf("issues: release: %w", err)
+		}
+	}
+	var r Processed
+	var st issueState
+	err := tx.QueryRow(`SELECT issue_id FROM issue_hashes WHERE project_id = ? AND hash = ?`, p.ID,
+		ev.Grouping.Hash).Scan(&st.ID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if st.ID, err = createIssue(tx, p, ev, now); err != nil {
+			return r, err
+		}
+		r.NewIssue = true
+	case err != nil:
+		return r, fmt.Errorf("issues: find hash: %w", err)
+	default:
+		if st, err = loadIssueState(tx, st.ID); err != nil {
+			return r, err
+		}
+	}
+	r.IssueID = st.ID
+
+	newUser := int64(0)
+	userKey := ev.User.Key()
+	if userKey != "" {
+		res, err := tx.Exec(`INSERT OR IGNORE INTO issue_users (issue_id, user_key) VALUES (?, ?)`, st.ID, userKey)
+		if err != nil {
+			return r, fmt.Errorf("issues: issue user: %w", err)
+		}
+		newUser, _ = res.RowsAffected()
+	}
+	tags, _ := json.Marshal(ev.Tags)
+	if _, err := tx.Exec(`INSERT INTO events (event_id, team_id, project_id, issue_id, hash, timestamp, received_at,
+		level, title, message, release, environment, user_key, tags, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.EventID, p.TeamID, p.ID, st.ID, ev.Grouping.Hash, ts, ev.ReceivedAt.UnixMilli(), ev.Level, ev.Title,
+		trim(ev.Message, 1024), ev.Release, ev.Environment, userKey, string(tags), data); err != nil {
+		return r, fmt.Errorf("issues: insert event: %w", err)
+	}
+	if _, err := tx.Exec(`UPDATE issues SET event_count = event_count + 1, user_count = user_count + ?,
+		first_seen = MIN(first_seen, ?), last_seen = MAX(last_seen, ?), level = ?, title = ?, culprit = ?,
+		last_release = CASE WHEN ? = '' THEN last_release ELSE ? END,
+		last_environment = CASE WHEN ? = '' THEN last_environment ELSE ? END, updated_at = ? WHERE id = ?`,
+		newUser, ts, ts, ev.Level, ev.Title, ev.Culprit, ev.Release, ev.Release, ev.Environment, ev.Environment,
+		now, st.ID); err != nil {
+		return r, fmt.Errorf("issues: update issue: %w", err)
+	}
+	st.EventCount++
+	st.UserCount += newUser
+	if !r.NewIssue {
+		if r.Regressed, err = s.lifecycleOnEvent(tx, p, st, ev, now); err != nil {
+			return r, err
+		}
+	}
+	if err := rollups(tx, st.ID, ev); err != nil {
+		return r, err
+	}
+	switch {
+	case r.NewIssue:
+		err = alertEvent(tx, "issue_new", p, st.ID, ev, now)
+	case r.Regressed:
+		err = alertEvent(tx, "issue_regressed", p, st.ID, ev, now)
+	}
+	return r, err
+}
+
+func createIssue(tx *sql.Tx, p Project, ev *Event, now int64) (int64, error) {
+	ts := ev.Timestamp.UnixMilli()
+	var typ, val string
+	if x := ev.mainException(); x != nil {
+		typ, val = x.Type, firstLine(x.Value)
+	}
+	res, err := tx.Exec(`INSERT INTO issues (team_id, project_id, title, culprit, type, value, level, platform,
+		first_seen, last_seen, first_release, last_release, last_environment, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.TeamID, p.ID, ev.Title, ev.Culprit, trim(typ, maxShort),
+		trim(val, maxShort), ev.Level, ev.Platform, ts, ts, ev.Release, ev.Release, ev.Environment, now, now)
+	if err != nil {
+		return 0, fmt.Errorf("issues: create issue: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	if _, err := tx.Exec(`INSERT INTO issue_hashes (project_id, hash, version, issue_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+		p.ID, ev.Grouping.Hash, ev.Grouping.Version, id, now); err != nil {
+		return 0, fmt.Errorf("issues: insert hash: %w", err)
+	}
+	return id, nil
+}
+
+func loadIssueState(tx *sql.Tx, id int64) (issueState, error) {
+	st := issueState{ID: id}
+	err := tx.QueryRow(`SELECT status, resolved_at, resolved_in_release, resolved_in_next_release,
+		resolved_after_release, ignore_until, ignore_count, ignore_user_count, ignore_base_events, ignore_base_users,
+		event_count, user_count FROM issues WHERE id = ?`, id).Scan(&st.Status, &st.ResolvedAt, &st.ResolvedInRelease,
+		&st.ResolvedInNextRelease, &st.ResolvedAfterRelease, &st.IgnoreUntil, &st.IgnoreCount, &st.IgnoreUserCount,
+		&st.IgnoreBaseEvents, &st.IgnoreBaseUsers, &st.EventCount, &st.UserCount)
+	if err != nil {
+		return st, fmt.Errorf("issues: load issue %d: %w", id, err)
+	}
+	return st, nil
+}
+
+// lifecycleOnEvent regresses resolved issues (respecting the release
+// rule) and wakes ignored issues whose condition ran out.
+func (s *Service) lifecycleOnEvent(tx *sql.Tx, p Project, st issueState, ev *Event, now int64) (bool, error) {
+	switch st.Status {
+	case "resolved":
+		regress, err := shouldRegress(tx, p.ID, st, ev)
+		if err != nil || !regress {
+			return false, err
+		}
+		if err := reopen(tx, st.ID, "regressed", now); err != nil {
+			return false, err
+		}
+		_, err = tx.Exec(`INSERT INTO issue_activity (issue_id, kind, body, created_at) VALUES (?, 'regressed', ?, ?)`,
+			st.ID, "A new event arrived after the issue was resolved"+releaseNote(ev.Release)+".", now)
+		return true, err
+	case "ignored":
+		var why string
+		switch {
+		case st.IgnoreUntil.Valid && now >= st.IgnoreUntil.Int64:
+			why = "The ignore period ended."
+		case st.IgnoreCount.Valid && st.EventCount-st.IgnoreBaseEvents > st.IgnoreCount.Int64:
+			why = fmt.Sprintf("More than %d events arrived while ignored.", st.IgnoreCount.Int64)
+		case st.IgnoreUserCount.Valid && st.UserCount-st.IgnoreBaseUsers > st.IgnoreUserCount.Int64:
+			why = fmt.Sprintf("More than %d users were affected while ignored.", st.IgnoreUserCount.Int64)
+		default:
+			return false, nil
+		}
+		if err := reopen(tx, st.ID, "escalating", now); err != nil {
+			return false, err
+		}
+		_, err := tx.Exec(`INSERT INTO issue_activity (issue_id, kind, body, created_at) VALUES (?, 'status', ?, ?)`,
+			st.ID, why+" Back to unresolved.", now)
+		return false, err
+	}
+	return false, nil
+}
+
+func releaseNote(r string) string {
+	if r == "" {
+		return ""
+	}
+	return " in release " + r
+}
+
+func reopen(tx *sql.Tx, id int64, substatus string, now int64) error {
+	_, err := tx.Exec(`UPDATE issues SET status = 'unresolved', substatus = ?, resolved_at = NULL,
+		resolved_in_release = NULL, resolved_in_next_release = 0, resolved_after_release = NULL, ignore_until = NULL,
+		ignore_count = NULL, ignore_user_count = NULL, updated_at = ? WHERE id = ?`, substatus, now, id)
+	if err != nil {
+		return fmt.Errorf("issues: reopen issue: %w", err)
+	}
+	return nil
+}
+
+// shouldRegress applies the release rule of a resolved issue: resolved in
+// release X regresses on events from X or a release first seen after X;
+// resolved in the next release regresses on events from a release first
+// seen after the resolution; plain resolved regresses on any event.
+func shouldRegress(tx *sql.Tx, projectID int64, st issueState, ev *Event) (bool, error) {
+	firstSeen := func(v string) (int64, bool, error) {
+		var t int64
+		err := tx.QueryRow(`SELECT first_seen FROM releases WHERE project_id = ? AND version = ?`, projectID, v).Scan(&t)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, false, nil
+		}
+		return t, err == nil, err
+	}
+	switch {
+	case st.ResolvedInRelease.Valid && st.ResolvedInRelease.String != "":
+		if ev.Release == "" {
+			return false, nil
+		}
+		if ev.Release == st.ResolvedInRelease.String {
+			return true, nil
+		}
+		fix, known, err := firstSeen(st.ResolvedInRelease.String)
+		if err != nil || !known {
+			return false, err
+		}
+		got, _, err := firstSeen(ev.Release)
+		return got > fix, err
+	case st.ResolvedInNextRelease:
+		if ev.Release == "" || ev.Release == st.ResolvedAfterRelease.String {
+			return false, nil
+		}
+		got, _, err := firstSeen(ev.Release)
+		return got >= st.ResolvedAt.Int64, err
+	}
+	return true, nil
+}
+
+// rollups update the hourly counts and the tag value counts.
+func rollups(tx *sql.Tx, issueID int64, ev *Event) error {
+	hour := ev.Timestamp.Truncate(time.Hour).UnixMilli()
+	if _, err := tx.Exec(`INSERT INTO issue_hourly (issue_id, hour, count) VALUES (?, ?, 1)
+		ON CONFLICT (issue_id, hour) DO UPDATE SET count = count + 1`, issueID, hour); err != nil {
+		return fmt.Errorf("issues: hourly: %w", err)
+	}
+	for i, kv := range facetTags(ev) {
+		if i >= 30 {
+			break
+		}
+		if _, err := tx.Exec(`INSERT INTO issue_tags (issue_id, key, value, count) VALUES (?, ?, ?, 1)
+			ON CONFLICT (issue_id, key, value) DO UPDATE SET count = count + 1`, issueID, kv[0], kv[1]); err != nil {
+			return fmt.Errorf("issues: tags: %w", err)
+		}
+	}
+	return nil
+}
+
+// facetTags are the tag pairs counted per issue: level, environment,
+// release, then the event's own tags.
+func facetTags(ev *Event) [][2]string {
+	out := [][2]string{{"level", ev.Level}}
+	if ev.Environment != "" {
+		out = append(out, [2]string{"environment", ev.Environment})
+	}
+	if ev.Release != "" {
+		out = append(out, [2]string{"release", ev.Release})
+	}
+	for _, kv := range ev.TagList {
+		switch kv[0] {
+		case "level", "environment", "release":
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// alertEvent writes the domain event the alerting pipeline consumes.
+func alertEvent(tx *sql.Tx, kind string, p Project, issueID int64, ev *Event, now int64) error {
+	payload, _ := json.Marshal(map[string]any{
+		"issue_id": issueID, "project_id": p.ID, "project_name": p.Name, "title": ev.Title, "culprit": ev.Culprit,
+		"level": ev.Level, "environment": ev.Environment, "release": ev.Release, "event_id": ev.EventID,
+		"url": fmt.Sprintf("/issues/%d", issueID),
+	})
+	_, err := tx.Exec(`INSERT INTO alert_events (team_id, kind, project_id, issue_id, payload, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, p.TeamID, kind, p.ID, issueID, string(payload), now)
+	if err != nil {
+		return fmt.Errorf("issues: alert event: %w", err)
+	}
+	return nil
+}
