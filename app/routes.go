@@ -43,6 +43,20 @@ func (s *Server) routes() {
 	ui.POST("/settings/tokens", s.tokenCreateUI)
 	ui.POST("/settings/tokens/:id/revoke", s.tokenRevokeUI)
 	// -- monitoring UI (checks) --
+	ui.GET("/monitors", s.monitorList)
+	ui.GET("/monitors/rows", s.monitorRows)
+	ui.GET("/monitors/new", s.monitorNew)
+	ui.POST("/monitors", s.monitorCreate)
+	ui.GET("/monitors/:id", s.monitorShow)
+	ui.GET("/monitors/:id/summary", s.monitorSummary)
+	ui.GET("/monitors/:id/checks", s.monitorChecksPart)
+	ui.GET("/monitors/:id/edit", s.monitorEdit)
+	ui.POST("/monitors/:id", s.monitorUpdate)
+	ui.POST("/monitors/:id/pause", s.monitorPauseUI)
+	ui.POST("/monitors/:id/resume", s.monitorResumeUI)
+	ui.POST("/monitors/:id/check", s.monitorCheckUI)
+	ui.POST("/monitors/:id/state", s.monitorStateUI)
+	ui.POST("/monitors/:id/delete", s.monitorDeleteUI)
 	// -- status pages UI --
 	// -- issues UI --
 	// -- alerts UI --
@@ -54,6 +68,17 @@ func (s *Server) routes() {
 	api.DELETE("/tokens/:id", s.apiTokenRevoke)
 	api.GET("/members", s.apiMemberList)
 	// -- monitoring API --
+	api.GET("/monitors", s.apiMonitorList)
+	api.POST("/monitors", s.apiMonitorCreate)
+	api.GET("/monitors/:id", s.apiMonitorGet)
+	api.PATCH("/monitors/:id", s.apiMonitorUpdate)
+	api.PUT("/monitors/:id", s.apiMonitorUpdate)
+	api.DELETE("/monitors/:id", s.apiMonitorDelete)
+	api.POST("/monitors/:id/pause", s.apiMonitorPause)
+	api.POST("/monitors/:id/resume", s.apiMonitorResume)
+	api.POST("/monitors/:id/check", s.apiMonitorCheck)
+	api.GET("/monitors/:id/results", s.apiMonitorResults)
+	api.GET("/monitors/:id/uptime", s.apiMonitorUptime)
 	// -- status pages API --
 	// -- issues API --
 	api.GET("/projects", s.apiProjectList)
@@ -82,6 +107,11 @@ func (s *Server) routes() {
 
 	// Public endpoints without a session.
 	// -- push --
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		e.Add(m, "/api/push/:token", s.pushPing)
+		e.Add(m, "/api/push/:token/start", s.pushStart)
+		e.Add(m, "/api/push/:token/fail", s.pushFail)
+	}
 	// -- status pages (public) --
 	// -- sentry ingest --
 	e.POST("/api/:project_id/envelope/", s.ingestEnvelope)

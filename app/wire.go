@@ -11,6 +11,9 @@ import (
 func (s *Server) wire() error {
 	s.cron = cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
 	s.addCron("@hourly", "session-cleanup", s.sessionCleanup)
+	if err := s.wireMonitoring(); err != nil {
+		return err
+	}
 	if err := s.wireIssues(); err != nil {
 		return err
 	}

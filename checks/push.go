@@ -35,10 +35,10 @@ func PushDeadline(m store.Monitor, now time.Time) (deadline time.Time, reason st
 			started.Format("2006-01-02 15:04:05 UTC"), maxRun), true
 	}
 	base := last
-	if base.IsZero() {
-		base = store.Time(m.CreatedAt)
-		if m.StatusChangedAt > m.CreatedAt && m.Status != StatusDown {
-			base = store.Time(m.StatusChangedAt)
+	if m.Status != StatusDown || last.IsZero() {
+		base = latest(base, store.Time(m.CreatedAt))
+		if m.Status == StatusUnknown || m.Status == StatusMaintenance {
+			base = latest(base, store.Time(m.StatusChangedAt))
 		}
 	}
 	if cfg.PushCron != "" {
@@ -147,4 +147,11 @@ func (e *Engine) SetManual(ctx context.Context, teamID, id int64, status, reason
 		e.refresh(saved)
 	}
 	return saved, err
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

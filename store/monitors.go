@@ -265,3 +265,39 @@ func nullMS(ms int64) sql.NullInt64 { return sql.NullInt64{Int64: ms, Valid: ms 
 func (s *Store) MonitorByIDAnyTeam(ctx context.Context, id int64) (Monitor, error) {
 	return ScanMonitor(s.R.QueryRowContext(ctx, "SELECT "+MonitorCols+" FROM monitors WHERE id = ?", id))
 }
+
+// SetPushToken gives a push monitor its secret token.
+func (s *Store) SetPushToken(ctx context.Context, id int64, token string) error {
+	return s.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE monitors SET push_token = ? WHERE id = ?`, token, id)
+		if err != nil {
+			return fmt.Errorf("store: set push token: %w", err)
+		}
+		return nil
+	})
+}
+
+// SetMonitorEnabled pauses (status paused) or resumes (status unknown
+// until the next result) a monitor. Resuming restarts its streaks.
+func (s *Store) SetMonitorEnabled(ctx context.Context, teamID, id int64, on bool) error {
+	status, reason := "paused", "paused"
+	if on {
+		status, reason = "unknown", "resumed; waiting for the first check"
+	}
+	return s.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE monitors SET enabled = ?, status = ?, status_reason = ?,
+			status_changed_at = ?, fail_streak = 0, ok_streak = 0, updated_at = ?
+			WHERE id = ? AND team_id = ? AND enabled != ?`, on, status, reason, Now(), Now(), id, teamID, on)
+		if err != nil {
+			return fmt.Errorf("store: set monitor enabled: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var one int
+			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM monitors WHERE id = ? AND team_id = ?`, id, teamID).
+				Scan(&one); err != nil {
+				return ErrNotFound
+			}
+		}
+		return nil
+	})
+}
