@@ -14,6 +14,9 @@ func (s *Server) wire() error {
 	if err := s.wireMonitoring(); err != nil {
 		return err
 	}
+	if err := s.wireStatusPages(); err != nil {
+		return err
+	}
 	if err := s.wireIssues(); err != nil {
 		return err
 	}

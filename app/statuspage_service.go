@@ -1,0 +1,161 @@
+package app
+
+import (
+	"context"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/bitwobbly/bitwobbly/app/statuspage"
+	"github.com/bitwobbly/bitwobbly/views"
+)
+
+// pageService serves status pages from ready bytes and keeps them fresh.
+type pageService struct {
+	s     *Server
+	db    *statuspage.DB
+	cache *statuspage.Cache
+
+	mu     sync.RWMutex
+	bySlug map[string]statuspage.Page
+	byHost map[string]string // custom domain -> slug
+	fp     string
+
+	wake     chan struct{} // pokes the delivery loop
+	lastBase atomic.Value  // absolute URL prefix seen last, for links in mail
+}
+
+// pageServices holds each server's status-page service (tests run many
+// servers in one process).
+var pageServices sync.Map
+
+// sp is the server's status-page service.
+func (s *Server) sp() *pageService {
+	p, _ := pageServices.Load(s)
+	return p.(*pageService)
+}
+
+// wireStatusPages creates the status-page service, its workers and the
+// custom-domain mapping.
+func (s *Server) wireStatusPages() error {
+	p := &pageService{s: s, db: statuspage.NewDB(s.store), cache: statuspage.NewCache(),
+		wake: make(chan struct{}, 1)}
+	pageServices.Store(s, p)
+	if err := p.reload(context.Background()); err != nil {
+		return err
+	}
+	s.echo.Pre(p.customDomain)
+	s.addWorker("status-page-freshness", p.watch)
+	s.addWorker("status-page-notifier", p.notifyLoop)
+	s.addWorker("status-page-deliveries", p.deliverLoop)
+	s.homeCounters = append(s.homeCounters, p.homeCount)
+	return nil
+}
+
+// reload reads the slug and host maps and drops every cached page.
+func (p *pageService) reload(ctx context.Context) error {
+	pages, err := p.db.AllPages(ctx)
+	if err != nil {
+		return err
+	}
+	bySlug := make(map[string]statuspage.Page, len(pages))
+	byHost := map[string]string{}
+	for _, pg := range pages {
+		bySlug[pg.Slug] = pg
+		if pg.CustomDomain != "" {
+			byHost[pg.CustomDomain] = pg.Slug
+		}
+	}
+	p.mu.Lock()
+	p.bySlug, p.byHost = bySlug, byHost
+	p.mu.Unlock()
+	p.cache.Invalidate()
+	return nil
+}
+
+// changed is called after every write of this area: pages rebuild on the
+// next request.
+func (p *pageService) changed(ctx context.Context) {
+	if err := p.reload(ctx); err != nil {
+		p.s.log.Warn("status pages: reload failed", "error", err)
+	}
+	p.s.store.Publish("status-pages")
+}
+
+func (p *pageService) page(slug string) (statuspage.Page, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	pg, ok := p.bySlug[slug]
+	return pg, ok
+}
+
+// watch rebuilds within a second of any change: it listens for published
+// changes and compares a cheap fingerprint of the data twice a second.
+func (p *pageService) watch(ctx context.Context) {
+	topics, stop := p.s.store.Subscribe()
+	defer stop()
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case t := <-topics:
+			if t != "status-pages" {
+				p.cache.Invalidate()
+			}
+		case <-tick.C:
+			fp, err := p.db.Fingerprint(ctx)
+			if err != nil {
+				continue
+			}
+			if fp != p.fp {
+				if p.fp != "" {
+					p.reload(ctx)
+				}
+				p.fp = fp
+			}
+		}
+	}
+}
+
+// customDomain serves a page for its own host name: requests for a mapped
+// host are routed to /status/{slug}/…; every other host is left alone.
+func (p *pageService) customDomain(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p.mu.RLock()
+		n := len(p.byHost)
+		p.mu.RUnlock()
+		if n == 0 {
+			return next(c)
+		}
+		host := strings.ToLower(c.Request().Host)
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		p.mu.RLock()
+		slug, ok := p.byHost[host]
+		p.mu.RUnlock()
+		path := c.Request().URL.Path
+		if !ok || strings.HasPrefix(path, "/static/") || strings.HasPrefix(path, "/status/") {
+			return next(c)
+		}
+		if path == "/" {
+			path = ""
+		}
+		c.Set("sp_domain", true)
+		c.Request().URL.Path = "/status/" + slug + path
+		c.Request().URL.RawPath = ""
+		return next(c)
+	}
+}
+
+func (p *pageService) homeCount(ctx context.Context, teamID int64, v *views.HomeView) error {
+	n, err := p.db.CountPages(ctx, teamID)
+	v.StatusPages = n
+	return err
+}

@@ -1,0 +1,137 @@
+package app
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/bitwobbly/bitwobbly/app/statuspage"
+	"github.com/bitwobbly/bitwobbly/store"
+	"github.com/bitwobbly/bitwobbly/views"
+)
+
+// publicFrame is the frame view model of a page; base is the path prefix.
+func publicFrame(sn *statuspage.Snapshot, base, title string) views.PublicPage {
+	p := sn.Page
+	v := views.PublicPage{Title: title, Name: p.Title, Description: p.Description, Base: base, LogoURL: p.LogoURL,
+		FaviconURL: p.FaviconURL, StateClass: bannerClass(sn), Theme: p.Theme, Style: statuspage.StyleBlock(p),
+		NoIndex: p.NoIndex || p.Access != statuspage.AccessPublic, Footer: p.FooterText, PoweredBy: !p.HidePoweredBy,
+		CanSubscribe: p.Access == statuspage.AccessPublic}
+	for _, l := range p.HeaderLinks {
+		v.Links = append(v.Links, views.PublicLink{Label: l.Label, URL: l.URL})
+	}
+	return v
+}
+
+func bannerClass(sn *statuspage.Snapshot) string {
+	switch sn.Indicator {
+	case "none":
+		return "up"
+	case "maintenance":
+		return "maintenance"
+	case "minor":
+		return "degraded"
+	}
+	return "down"
+}
+
+func label(a statuspage.AffectedComponent) views.ComponentLabel {
+	return views.ComponentLabel{Name: a.Name, Status: statuspage.StatusLabel(a.Status),
+		Class: statuspage.StatusClass(a.Status)}
+}
+
+func incidentCard(sn *statuspage.Snapshot, in statuspage.PageIncident) views.IncidentCard {
+	c := views.IncidentCard{ID: in.ID, Title: in.Title, Impact: in.Impact, Status: statuspage.StatusWord(in.Status),
+		Started: views.PublicTime(sn.PageTime(in.StartedAt))}
+	if in.ResolvedAt != 0 {
+		c.Resolved = views.PublicTime(sn.PageTime(in.ResolvedAt))
+		c.Duration = views.Duration(time.Duration(in.ResolvedAt-in.StartedAt) * time.Millisecond)
+	}
+	for _, u := range in.Updates {
+		c.Updates = append(c.Updates, views.UpdateItem{Status: statuspage.StatusWord(u.Status),
+			When: views.PublicTime(sn.PageTime(u.CreatedAt)), ISO: views.ISO(store.Time(u.CreatedAt)),
+			HTML: statuspage.Markdown(u.Body)})
+	}
+	if len(in.Updates) == 0 {
+		c.Updates = append(c.Updates, views.UpdateItem{Status: statuspage.StatusWord(in.Status), When: c.Started,
+			ISO: views.ISO(store.Time(in.StartedAt))})
+	}
+	for _, a := range in.Affected {
+		c.Components = append(c.Components, label(a))
+	}
+	return c
+}
+
+func maintCard(sn *statuspage.Snapshot, m statuspage.PageMaint) views.MaintCard {
+	c := views.MaintCard{ID: m.ID, Title: m.Title, When: sn.Window(m.Window), HTML: statuspage.Markdown(m.Description),
+		Active: m.Active}
+	for _, a := range m.Affected {
+		c.Components = append(c.Components, label(a))
+	}
+	return c
+}
+
+func statusView(sn *statuspage.Snapshot) views.StatusView {
+	v := views.StatusView{Banner: sn.Description, BannerClass: bannerClass(sn)}
+	for _, in := range sn.Open {
+		v.Open = append(v.Open, incidentCard(sn, in))
+	}
+	for _, m := range sn.ActiveMaint {
+		v.ActiveMaint = append(v.ActiveMaint, maintCard(sn, m))
+	}
+	for _, m := range sn.Upcoming {
+		v.Upcoming = append(v.Upcoming, maintCard(sn, m))
+	}
+	for _, g := range sn.Groups {
+		vg := views.ComponentGroup{Name: g.Name, Status: statuspage.StatusLabel(g.Status),
+			Class: statuspage.StatusClass(g.Status), AllFine: g.Status == statuspage.Operational}
+		for _, c := range g.Components {
+			vg.Components = append(vg.Components, componentRow(sn, c))
+			v.Components = append(v.Components, views.PublicLink{Label: c.Name, URL: strconv.FormatInt(c.ID, 10)})
+		}
+		v.Groups = append(v.Groups, vg)
+	}
+	return v
+}
+
+func componentRow(sn *statuspage.Snapshot, c statuspage.ComponentState) views.ComponentRow {
+	r := views.ComponentRow{ID: c.ID, Name: c.Name, Description: c.Description, Status: statuspage.StatusLabel(c.Status),
+		Class: statuspage.StatusClass(c.Status), ShowUptime: c.ShowUptime, Uptime: statuspage.FormatUptime(c.Uptime)}
+	for i, b := range c.Bars {
+		t := b.Day.Format("Mon Jan 2, 2006") + " · "
+		switch {
+		case b.Class == "none":
+			t += "no data"
+		default:
+			t += statuspage.FormatUptime(b.Uptime) + " uptime"
+		}
+		switch len(b.Incidents) {
+		case 0:
+			if b.Class != "none" {
+				t += " · no incidents"
+			}
+		case 1:
+			t += " · incident: " + b.Incidents[0]
+		default:
+			t += fmt.Sprintf(" · %d incidents: %s", len(b.Incidents), joinTitles(b.Incidents))
+		}
+		r.Bars = append(r.Bars, views.DayBar{X: i * 10, Class: b.Class, Title: t})
+	}
+	for i := len(c.Bars) - 1; i >= 0; i-- {
+		if b := c.Bars[i]; b.Class == "down" || b.Class == "degraded" || len(b.Incidents) > 0 {
+			r.BadDays = append(r.BadDays, r.Bars[i].Title)
+		}
+	}
+	return r
+}
+
+func joinTitles(ts []string) string {
+	out := ""
+	for i, t := range ts {
+		if i > 0 {
+			out += "; "
+		}
+		out += t
+	}
+	return out
+}

@@ -1,0 +1,426 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bitwobbly/bitwobbly/app/mail"
+	"github.com/bitwobbly/bitwobbly/app/statuspage"
+	"github.com/bitwobbly/bitwobbly/app/webhooksign"
+	"github.com/bitwobbly/bitwobbly/store"
+)
+
+// poke wakes the delivery loop.
+func (p *pageService) poke() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pageURL is the absolute URL of a page for links in messages.
+func (p *pageService) pageURL(pg statuspage.Page) string {
+	if pg.CustomDomain != "" {
+		return "https://" + pg.CustomDomain
+	}
+	base := p.s.cfg.BaseURL
+	if base == "" {
+		base, _ = p.lastBase.Load().(string)
+	}
+	if base == "" {
+		base = "http://localhost" + p.s.cfg.Addr
+	}
+	return strings.TrimRight(base, "/") + "/status/" + pg.Slug
+}
+
+// notifyLoop turns new incident updates and maintenance boundaries into
+// deliveries for the subscribers who follow the affected components.
+func (p *pageService) notifyLoop(ctx context.Context) {
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		if err := p.notifyOnce(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			p.s.log.Warn("status pages: notify failed", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+type spEvent struct {
+	key        string
+	kind       string // incident.created incident.updated incident.resolved maintenance.started maintenance.ended
+	title      string
+	status     string
+	body       string
+	incidentID int64
+	maintID    int64
+	at         int64
+	components []int64 // affected on the page; nil = decided per page
+	incident   *statuspage.Incident
+	team       int64
+}
+
+func (p *pageService) notifyOnce(ctx context.Context, now time.Time) error {
+	events, updCursor, err := p.updateEvents(ctx)
+	if err != nil {
+		return err
+	}
+	maintEvents, maintCursor, err := p.maintEvents(ctx, now)
+	if err != nil {
+		return err
+	}
+	byTeam := map[int64][]spEvent{}
+	for _, e := range append(events, maintEvents...) {
+		byTeam[e.incidentTeam()] = append(byTeam[e.incidentTeam()], e)
+	}
+	for team, evs := range byTeam {
+		if err := p.fanOut(ctx, team, evs); err != nil {
+			return err
+		}
+	}
+	if updCursor > 0 {
+		if err := p.db.SetCursor(ctx, "incident_updates", updCursor); err != nil {
+			return err
+		}
+	}
+	return p.db.SetCursor(ctx, "maintenance_ms", maintCursor)
+}
+
+func (e spEvent) incidentTeam() int64 {
+	return e.team
+}
+
+// updateEvents reads incident updates after the cursor. The first run
+// starts at the newest update, so history is never mailed out.
+func (p *pageService) updateEvents(ctx context.Context) ([]spEvent, int64, error) {
+	st := p.s.store
+	cur, err := p.db.Cursor(ctx, "incident_updates")
+	if err != nil {
+		return nil, 0, err
+	}
+	if cur == 0 {
+		var max int64
+		st.R.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM incident_updates`).Scan(&max)
+		if max == 0 {
+			return nil, 0, nil
+		}
+		return nil, max, nil
+	}
+	rows, err := st.R.QueryContext(ctx, `SELECT u.id, u.incident_id, u.status, u.body, u.created_at, i.team_id,
+		(SELECT MIN(id) FROM incident_updates WHERE incident_id = u.incident_id)
+		FROM incident_updates u JOIN incidents i ON i.id = u.incident_id WHERE u.id > ? ORDER BY u.id LIMIT 200`, cur)
+	if err != nil {
+		return nil, 0, fmt.Errorf("status pages: read updates: %w", err)
+	}
+	type row struct {
+		id, inc, at, team, first int64
+		status, body             string
+	}
+	var list []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.inc, &r.status, &r.body, &r.at, &r.team, &r.first); err != nil {
+			rows.Close()
+			return nil, 0, err
+		}
+		list = append(list, r)
+	}
+	rows.Close()
+	var out []spEvent
+	for _, r := range list {
+		in, err := p.db.Incident(ctx, r.team, r.inc)
+		if err != nil {
+			cur = r.id
+			continue
+		}
+		kind := "incident.updated"
+		switch {
+		case r.id == r.first:
+			kind = "incident.created"
+		case r.status == "resolved":
+			kind = "incident.resolved"
+		}
+		inCopy := in
+		out = append(out, spEvent{key: "upd:" + strconv.FormatInt(r.id, 10), kind: kind, title: in.Title,
+			status: r.status, body: r.body, incidentID: in.ID, at: r.at, incident: &inCopy, team: r.team})
+		cur = r.id
+	}
+	return out, cur, nil
+}
+
+// maintEvents finds windows that started or ended since the last run.
+func (p *pageService) maintEvents(ctx context.Context, now time.Time) ([]spEvent, int64, error) {
+	last, err := p.db.Cursor(ctx, "maintenance_ms")
+	if err != nil {
+		return nil, 0, err
+	}
+	nowMS := now.UnixMilli()
+	if last == 0 || nowMS-last > 24*3600*1000 {
+		return nil, nowMS, nil
+	}
+	rows, err := p.s.store.R.QueryContext(ctx, `SELECT DISTINCT team_id FROM maintenance`)
+	if err != nil {
+		return nil, 0, err
+	}
+	var teams []int64
+	for rows.Next() {
+		var t int64
+		rows.Scan(&t)
+		teams = append(teams, t)
+	}
+	rows.Close()
+	var out []spEvent
+	prev := store.Time(last)
+	for _, team := range teams {
+		ms, err := p.db.MaintenanceList(ctx, team, 0, 5000)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, m := range ms {
+			if w, ok := m.Active(now); ok && w.Start.After(prev) {
+				out = append(out, spEvent{key: fmt.Sprintf("mstart:%d:%d", m.ID, w.Start.UnixMilli()),
+					kind: "maintenance.started", title: m.Title, status: "in_progress", body: m.Description,
+					maintID: m.ID, team: team})
+			}
+			if w, ok := m.Active(prev); ok && !w.End.After(now) {
+				out = append(out, spEvent{key: fmt.Sprintf("mend:%d:%d", m.ID, w.End.UnixMilli()),
+					kind: "maintenance.ended", title: m.Title, status: "completed", maintID: m.ID, team: team})
+			}
+		}
+	}
+	return out, nowMS, nil
+}
+
+// fanOut enqueues each event for the confirmed subscribers of every page
+// of the team that shows it.
+func (p *pageService) fanOut(ctx context.Context, teamID int64, evs []spEvent) error {
+	pages, err := p.db.Pages(ctx, teamID, 0, 1000)
+	if err != nil {
+		return err
+	}
+	var out []statuspage.Delivery
+	for _, pg := range pages {
+		subs, err := p.db.Subscribers(ctx, teamID, pg.ID, true)
+		if err != nil || len(subs) == 0 {
+			continue
+		}
+		sn, err := p.db.Build(ctx, pg, time.Now())
+		if err != nil {
+			return err
+		}
+		for _, e := range evs {
+			comps, shown := p.affectedOnPage(ctx, sn, e)
+			if !shown {
+				continue
+			}
+			for _, sub := range subs {
+				if sub.Wants(comps) {
+					out = append(out, p.delivery(pg, sub, e, comps))
+				}
+			}
+		}
+	}
+	if err := p.db.Enqueue(ctx, out); err != nil {
+		return err
+	}
+	if len(out) > 0 {
+		p.poke()
+	}
+	return nil
+}
+
+func (p *pageService) affectedOnPage(ctx context.Context, sn *statuspage.Snapshot, e spEvent) ([]int64, bool) {
+	var ids []int64
+	if e.incident != nil {
+		vis := sn.Visible([]statuspage.Incident{*e.incident})
+		if len(vis) == 0 {
+			return nil, false
+		}
+		for _, a := range vis[0].Affected {
+			ids = append(ids, a.ID)
+		}
+		return ids, true
+	}
+	m, err := p.db.MaintenanceByID(ctx, sn.Page.TeamID, e.maintID)
+	if err != nil {
+		return nil, false
+	}
+	on := map[int64]bool{}
+	for _, c := range sn.Components {
+		on[c.ID] = true
+		for _, mid := range c.MonitorIDs {
+			for _, x := range m.MonitorIDs {
+				if x == mid && !contains64(ids, c.ID) {
+					ids = append(ids, c.ID)
+				}
+			}
+		}
+	}
+	for _, id := range m.ComponentIDs {
+		if on[id] && !contains64(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids, len(ids) > 0
+}
+
+func contains64(list []int64, v int64) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+var eventWords = map[string]string{
+	"incident.created":    "New incident",
+	"incident.updated":    "Update",
+	"incident.resolved":   "Resolved",
+	"maintenance.started": "Maintenance started",
+	"maintenance.ended":   "Maintenance completed",
+}
+
+// delivery writes the message of one event for one subscriber.
+func (p *pageService) delivery(pg statuspage.Page, sub statuspage.Subscriber, e spEvent, comps []int64) statuspage.Delivery {
+	url := p.pageURL(pg)
+	link := url
+	if e.incidentID != 0 {
+		link = url + "/incidents/" + strconv.FormatInt(e.incidentID, 10)
+	}
+	subject := "[" + pg.Title + "] " + eventWords[e.kind] + ": " + e.title
+	var b strings.Builder
+	b.WriteString(eventWords[e.kind] + ": " + e.title + "\n")
+	if e.status != "" {
+		b.WriteString("Status: " + statuspage.StatusWord(e.status) + "\n")
+	}
+	if e.body != "" {
+		b.WriteString("\n" + e.body + "\n")
+	}
+	b.WriteString("\nDetails: " + link + "\n\nUnsubscribe: " + url + "/unsubscribe/" + sub.Token + "\n")
+	if comps == nil {
+		comps = []int64{}
+	}
+	payload, _ := json.Marshal(map[string]any{
+		"type": e.kind, "timestamp": store.Time(time.Now().UnixMilli()),
+		"data": map[string]any{"page": map[string]any{"id": pg.ID, "slug": pg.Slug, "title": pg.Title, "url": url},
+			"title": e.title, "status": e.status, "body": e.body, "incident_id": nullZero(e.incidentID),
+			"maintenance_id": nullZero(e.maintID), "component_ids": comps, "url": link},
+	})
+	return statuspage.Delivery{SubscriberID: sub.ID, EventKey: e.key, Subject: subject, Body: b.String(),
+		Payload: string(payload)}
+}
+
+func nullZero(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// deliverLoop sends due deliveries with retries and backoff.
+func (p *pageService) deliverLoop(ctx context.Context) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	client := &http.Client{Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for {
+		due, err := p.db.DueDeliveries(ctx, time.Now().UnixMilli(), 50)
+		if err != nil && ctx.Err() == nil {
+			p.s.log.Warn("status pages: read deliveries", "error", err)
+		}
+		for _, d := range due {
+			if ctx.Err() != nil {
+				return
+			}
+			p.deliver(ctx, client, d)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-p.wake:
+		}
+	}
+}
+
+func (p *pageService) deliver(ctx context.Context, client *http.Client, d statuspage.Delivery) {
+	sub, err := p.db.SubscriberByID(ctx, d.SubscriberID)
+	if err != nil {
+		p.db.DeliveryDone(ctx, d.ID, false, 0, "subscriber removed")
+		return
+	}
+	confirm := strings.HasPrefix(d.EventKey, "confirm")
+	if confirm == (sub.ConfirmedAt != 0) {
+		p.db.DeliveryDone(ctx, d.ID, false, 0, "not applicable any more")
+		return
+	}
+	pg, err := p.db.Page(ctx, sub.TeamID, sub.StatusPageID)
+	if err != nil {
+		p.db.DeliveryDone(ctx, d.ID, false, 0, "page removed")
+		return
+	}
+	sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if sub.Kind == "email" {
+		err = p.s.mail.Send(sendCtx, mail.Message{To: sub.Target, Subject: d.Subject, Text: d.Body,
+			IdempotencyKey: "sp-delivery-" + strconv.FormatInt(d.ID, 10),
+			Headers: map[string]string{
+				"List-Unsubscribe":      "<" + p.pageURL(pg) + "/unsubscribe/" + sub.Token + ">",
+				"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+			}})
+	} else {
+		err = p.postWebhook(sendCtx, client, sub, d)
+	}
+	if err == nil {
+		p.db.DeliveryDone(ctx, d.ID, true, 0, "")
+		p.s.log.Info("status page notification sent", "subscriber_id", sub.ID, "kind", sub.Kind, "event", d.EventKey)
+		return
+	}
+	attempts := d.Attempts + 1
+	if attempts >= max(p.s.cfg.DeliveryAttempts, 1) {
+		p.db.DeliveryDone(ctx, d.ID, false, 0, err.Error())
+		p.s.log.Warn("status page notification given up", "subscriber_id", sub.ID, "error", err)
+		return
+	}
+	backoff := time.Duration(15<<min(attempts, 10)) * time.Second
+	p.db.DeliveryDone(ctx, d.ID, false, time.Now().Add(backoff).UnixMilli(), err.Error())
+}
+
+func (p *pageService) postWebhook(ctx context.Context, client *http.Client, sub statuspage.Subscriber,
+	d statuspage.Delivery) error {
+	secret, err := p.s.box.Open(sub.Secret)
+	if err != nil {
+		return fmt.Errorf("open secret: %w", err)
+	}
+	key, err := webhooksign.Key(secret)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.Target, bytes.NewReader([]byte(d.Payload)))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "BitWobbly-StatusPage/"+Version)
+	webhooksign.SetHeaders(req.Header, key, "msg_sp"+strconv.FormatInt(d.ID, 10), time.Now(), []byte(d.Payload))
+	res, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	res.Body.Close()
+	if res.StatusCode < 200 || res.StatusCode > 299 {
+		return fmt.Errorf("webhook answered %d", res.StatusCode)
+	}
+	return nil
+}

@@ -1,0 +1,200 @@
+package app
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/bitwobbly/bitwobbly/app/mail"
+	"github.com/bitwobbly/bitwobbly/app/statuspage"
+	"github.com/bitwobbly/bitwobbly/app/webhooksign"
+	"github.com/bitwobbly/bitwobbly/views"
+)
+
+// subscribeLimit bounds subscription attempts from one address per hour;
+// targetLimit bounds confirmation mails to one address per page per hour,
+// so nobody can use the form to flood a third party.
+const (
+	subscribeLimit = 10
+	targetLimit    = 1
+)
+
+// statusSubscribe adds an e-mail (double opt-in) or webhook subscriber.
+func (s *Server) statusSubscribe(c echo.Context) error {
+	p := s.sp()
+	pg, ok := p.page(c.Param("slug"))
+	if !ok || pg.Access != statuspage.AccessPublic {
+		return p.notFound(c)
+	}
+	base, abs := p.bases(c, pg)
+	ipKey := "sp-sub-ip:" + c.RealIP()
+	if blocked, wait := s.throttle.blocked(ipKey, subscribeLimit, time.Hour); blocked {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return p.message(c, http.StatusTooManyRequests, views.MessageView{Heading: "Too many attempts",
+			Text: "Please try again later."}, base)
+	}
+	s.throttle.fail(ipKey, time.Hour)
+
+	form, _ := c.FormParams()
+	comps, err := p.pageComponentIDs(c.Request().Context(), pg, form["component_ids"])
+	if err != nil {
+		return p.message(c, http.StatusBadRequest, views.MessageView{Heading: "Could not subscribe",
+			Text: "Choose components of this page."}, base)
+	}
+	if c.FormValue("kind") == "webhook" {
+		return s.subscribeWebhook(c, pg, base, comps)
+	}
+	addr := strings.TrimSpace(c.FormValue("email"))
+	if !mail.ValidAddress(addr) {
+		return p.message(c, http.StatusBadRequest, views.MessageView{Heading: "Could not subscribe",
+			Text: "Enter one valid e-mail address, such as you@example.com."}, base)
+	}
+	sub, existed, err := p.db.AddSubscriber(c.Request().Context(), statuspage.Subscriber{TeamID: pg.TeamID,
+		StatusPageID: pg.ID, Kind: "email", Target: addr, ComponentIDs: comps, Token: randomToken(24)})
+	if err != nil {
+		return err
+	}
+	tKey := "sp-sub-target:" + strconv.FormatInt(pg.ID, 10) + ":" + strings.ToLower(addr)
+	if blocked, _ := s.throttle.blocked(tKey, targetLimit, time.Hour); !blocked && sub.ConfirmedAt == 0 {
+		s.throttle.fail(tKey, time.Hour)
+		key := "confirm:" + strconv.FormatInt(time.Now().Unix()/3600, 10)
+		if !existed {
+			key = "confirm"
+		}
+		link := abs + "/confirm/" + sub.Token
+		body := "Someone (hopefully you) asked to receive status updates of " + pg.Title + " at this address.\n\n" +
+			"Confirm the subscription: " + link + "\n\nIf it was not you, ignore this message; nothing more will be sent."
+		err = p.db.Enqueue(c.Request().Context(), []statuspage.Delivery{{SubscriberID: sub.ID, EventKey: key,
+			Subject: "Confirm your subscription to " + pg.Title + " status", Body: body, Payload: "{}"}})
+		if err != nil {
+			return err
+		}
+		p.poke()
+	}
+	return p.message(c, http.StatusOK, views.MessageView{Heading: "Check your inbox",
+		Text: "If the address can receive mail, a confirmation link is on its way. Updates start once you confirm."}, base)
+}
+
+// subscribeWebhook registers a webhook subscriber and shows its secret once.
+func (s *Server) subscribeWebhook(c echo.Context, pg statuspage.Page, base string, comps []int64) error {
+	p := s.sp()
+	raw := strings.TrimSpace(c.FormValue("url"))
+	if err := statuspage.ValidURL("url", raw); err != nil || raw == "" || !s.webhookTargetAllowed(raw) {
+		return p.message(c, http.StatusBadRequest, views.MessageView{Heading: "Could not subscribe",
+			Text: "Enter an http:// or https:// URL that this server may reach."}, base)
+	}
+	secret := webhooksign.NewSecret()
+	sub, existed, err := p.db.AddSubscriber(c.Request().Context(), statuspage.Subscriber{TeamID: pg.TeamID,
+		StatusPageID: pg.ID, Kind: "webhook", Target: raw, Secret: s.box.Seal(secret), ComponentIDs: comps,
+		Token: randomToken(24), ConfirmedAt: time.Now().UnixMilli()})
+	if err != nil {
+		return err
+	}
+	if existed {
+		return p.message(c, http.StatusOK, views.MessageView{Heading: "Already subscribed",
+			Text: "This URL already receives updates. To change its secret, unsubscribe it first."}, base)
+	}
+	return p.message(c, http.StatusCreated, views.MessageView{Heading: "Webhook added",
+		Text: "Signing secret (shown once): " + secret + " · Unsubscribe: " + base + "/unsubscribe/" + sub.Token}, base)
+}
+
+// webhookTargetAllowed refuses loopback and private addresses when the
+// instance does not allow private channels.
+func (s *Server) webhookTargetAllowed(raw string) bool {
+	if s.cfg.AllowPrivateChannels {
+		return true
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return false
+	}
+	ips, err := net.LookupIP(host)
+	if err != nil {
+		return false
+	}
+	for _, ip := range ips {
+		if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified() {
+			return false
+		}
+	}
+	return true
+}
+
+// pageComponentIDs parses chosen component ids; each must be on the page.
+func (p *pageService) pageComponentIDs(ctx context.Context, pg statuspage.Page, vals []string) ([]int64, error) {
+	ids, err := statuspage.ParseIDs(vals)
+	if err != nil || len(ids) == 0 {
+		return []int64{}, err
+	}
+	comps, err := p.db.PageComponents(ctx, pg.ID)
+	if err != nil {
+		return nil, err
+	}
+	on := map[int64]bool{}
+	for _, c := range comps {
+		on[c.ID] = true
+	}
+	for _, id := range ids {
+		if !on[id] {
+			return nil, errNoResource
+		}
+	}
+	return ids, nil
+}
+
+// statusConfirm confirms an e-mail subscription.
+func (s *Server) statusConfirm(c echo.Context) error {
+	p := s.sp()
+	pg, ok := p.page(c.Param("slug"))
+	if !ok {
+		return p.notFound(c)
+	}
+	base, _ := p.bases(c, pg)
+	sub, err := p.db.SubscriberByToken(c.Request().Context(), c.Param("token"))
+	if err != nil || sub.StatusPageID != pg.ID {
+		return p.message(c, http.StatusNotFound, views.MessageView{Heading: "Link not valid",
+			Text: "This confirmation link is unknown or was already used to unsubscribe."}, base)
+	}
+	if err := p.db.ConfirmSubscriber(c.Request().Context(), sub.ID); err != nil {
+		return err
+	}
+	return p.message(c, http.StatusOK, views.MessageView{Heading: "You are subscribed",
+		Text: "You will hear about incidents and maintenance of " + pg.Title + ". Every message has an unsubscribe link."}, base)
+}
+
+// statusUnsubscribe shows (GET) and performs (POST, also one-click from
+// mail clients) an unsubscription.
+func (s *Server) statusUnsubscribe(c echo.Context) error {
+	p := s.sp()
+	pg, ok := p.page(c.Param("slug"))
+	if !ok {
+		return p.notFound(c)
+	}
+	base, _ := p.bases(c, pg)
+	ctx := c.Request().Context()
+	sub, err := p.db.SubscriberByToken(ctx, c.Param("token"))
+	if err != nil || sub.StatusPageID != pg.ID {
+		return p.message(c, http.StatusNotFound, views.MessageView{Heading: "Link not valid",
+			Text: "This subscription does not exist any more."}, base)
+	}
+	if c.Request().Method == http.MethodGet {
+		frame := views.PublicPage{Title: "Unsubscribe", Name: pg.Title, Base: base, StateClass: "none", NoIndex: true}
+		c.Response().Header().Set("Content-Security-Policy", pageCSP(""))
+		return render(c, http.StatusOK, views.UnsubscribePublicPage(frame, base+"/unsubscribe/"+sub.Token))
+	}
+	if err := p.db.RemoveSubscriber(ctx, sub.TeamID, sub.ID); err != nil {
+		return err
+	}
+	return p.message(c, http.StatusOK, views.MessageView{Heading: "Unsubscribed",
+		Text: "You will not receive further updates of " + pg.Title + "."}, base)
+}
