@@ -82,6 +82,23 @@ func (s *Server) routes() {
 	ui.POST("/status-pages/maintenance/:id", s.maintenanceSaveUI)
 	ui.POST("/status-pages/maintenance/:id/delete", s.maintenanceDeleteUI)
 	// -- issues UI --
+	ui.GET("/issues", s.issueList)
+	ui.POST("/issues/bulk", s.issueBulkUI)
+	ui.GET("/issues/:id", s.issueShow)
+	ui.GET("/issues/:id/events/:event", s.issueEventJSON)
+	ui.POST("/issues/:id/status", s.issueStatusUI)
+	ui.POST("/issues/:id/assign", s.issueAssignUI)
+	ui.POST("/issues/:id/comment", s.issueCommentUI)
+	ui.POST("/issues/:id/unmerge", s.issueUnmergeUI)
+	ui.GET("/projects", s.projectList)
+	ui.POST("/projects", s.projectCreateUI)
+	ui.GET("/projects/:id", s.projectShow)
+	ui.POST("/projects/:id", s.projectUpdateUI)
+	ui.POST("/projects/:id/delete", s.projectDeleteUI)
+	ui.POST("/projects/:id/keys", s.keyCreateUI)
+	ui.POST("/projects/:id/keys/:key", s.keyUpdateUI)
+	ui.POST("/projects/:id/keys/:key/toggle", s.keyToggleUI)
+	ui.POST("/projects/:id/keys/:key/delete", s.keyDeleteUI)
 	// -- alerts UI --
 
 	// REST API (bearer tokens).

@@ -360,7 +360,8 @@ func (s *Service) LatestEventRow(ctx context.Context, teamID, issueID int64) (in
 	return id.Int64, nil
 }
 
-// Environments and releases seen by a team's issues, for filters.
+// FacetValues lists the values of a tag (environment, release) seen by a
+// team's issues, for filters.
 func (s *Service) FacetValues(ctx context.Context, teamID int64, key string) ([]string, error) {
 	rows, err := s.st.R.QueryContext(ctx, `SELECT DISTINCT t.value FROM issue_tags t JOIN issues i ON i.id = t.issue_id
 		WHERE i.team_id = ? AND t.key = ? ORDER BY t.value LIMIT 100`, teamID, key)
@@ -375,6 +376,36 @@ func (s *Service) FacetValues(ctx context.Context, teamID int64, key string) ([]
 			return nil, err
 		}
 		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// ReleaseStat is the session health of one release.
+type ReleaseStat struct {
+	Release  string
+	Started  int64
+	Errored  int64
+	Crashed  int64
+	Abnormal int64
+}
+
+// ReleaseHealth sums the sessions of a project's most recent releases.
+func (s *Service) ReleaseHealth(ctx context.Context, teamID, projectID int64, limit int) ([]ReleaseStat, error) {
+	rows, err := s.st.R.QueryContext(ctx, `SELECT r.release, SUM(r.started), SUM(r.errored), SUM(r.crashed),
+		SUM(r.abnormal) FROM release_sessions r JOIN projects p ON p.id = r.project_id
+		WHERE p.team_id = ? AND r.project_id = ? GROUP BY r.release ORDER BY MAX(r.hour) DESC LIMIT ?`,
+		teamID, projectID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("issues: release health: %w", err)
+	}
+	defer rows.Close()
+	var out []ReleaseStat
+	for rows.Next() {
+		var r ReleaseStat
+		if err := rows.Scan(&r.Release, &r.Started, &r.Errored, &r.Crashed, &r.Abnormal); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
 	}
 	return out, rows.Err()
 }

@@ -1,0 +1,151 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// sendEvents ingests events through the store endpoint and waits for them.
+func (e *testEnv) sendEvents(pid int64, key string, events ...string) {
+	e.t.Helper()
+	var before int
+	e.store.R.QueryRow(`SELECT COUNT(*) FROM events WHERE project_id = ?`, pid).Scan(&before)
+	for _, ev := range events {
+		code, _, body := e.ingest(ingestReq{path: fmt.Sprintf("/api/%d/store/", pid), headers: sentryAuth(key), body: []byte(ev)})
+		if code != 200 {
+			e.t.Fatalf("ingest: %d %v", code, body)
+		}
+	}
+	e.waitEvents(pid, before+len(events))
+}
+
+const pyError = `{"platform":"python","level":"error","release":"1.0","environment":"prod",
+"exception":{"values":[{"type":"ZeroDivisionError","value":"division by zero","mechanism":{"type":"generic","handled":false},
+"stacktrace":{"frames":[{"module":"app.views","function":"checkout","filename":"app/views.py","lineno":42,
+"context_line":"    total = amount / count","pre_context":["def checkout(amount, count):"],"post_context":["    return total"],
+"vars":{"amount":"10","password":"hunter2"},"in_app":true}]}}]},
+"breadcrumbs":{"values":[{"timestamp":1764849600,"category":"http","message":"GET /cart","level":"info"}]},
+"request":{"url":"https://shop.test/checkout","method":"POST","headers":{"Authorization":"Bearer secret","Accept":"*/*"}},
+"user":{"id":"42","email":"buyer@example.com","ip_address":"{{auto}}"},"tags":{"browser":"Firefox"},
+"contexts":{"os":{"name":"Linux"}},"extra":{"card":"4111 1111 1111 1111","cart_size":3}}`
+
+func TestIssueUI(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.browser(e.Email)
+	code, body := b.get("/issues")
+	if code != 200 || !strings.Contains(body, "Send your first error") {
+		t.Fatalf("empty issues page: %d", code)
+	}
+	code, body = b.post("/projects", url.Values{"name": {""}, "platform": {"go"}})
+	if code != http.StatusBadRequest || !strings.Contains(body, "name: must be") {
+		t.Fatalf("empty name: %d", code)
+	}
+	code, _ = b.post("/projects", url.Values{"name": {"shop"}, "platform": {"python"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("create project: %d", code)
+	}
+	ps := e.apiJSON("GET", "/api/v1/projects", nil, 200)["data"].([]any)
+	p := ps[0].(map[string]any)
+	pid := int64(p["id"].(float64))
+	key := strings.SplitN(strings.TrimPrefix(p["dsn"].(string), "http://"), "@", 2)[0]
+	code, body = b.get(fmt.Sprintf("/projects/%d", pid))
+	for _, want := range []string{p["dsn"].(string), "sentry_sdk.init", "Sentry.init", "sentry.Init", "Client keys"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("project page lacks %q", want)
+		}
+	}
+	e.sendEvents(pid, key, pyError, strings.Replace(pyError, `"id":"42"`, `"id":"43"`, 1))
+	code, body = b.get("/issues")
+	if code != 200 || !strings.Contains(body, "ZeroDivisionError: division by zero") ||
+		!strings.Contains(body, "app.views in checkout") {
+		t.Fatalf("issue list: %d", code)
+	}
+	id := regexp.MustCompile(`href="/issues/(\d+)"`).FindStringSubmatch(body)[1]
+	code, body = b.get("/issues/" + id)
+	if code != 200 {
+		t.Fatalf("issue page: %d", code)
+	}
+	for _, want := range []string{"total = amount / count", "GET /cart", "Firefox", "buyer@example.com",
+		"https://shop.test/checkout", "[Filtered]", "Raw JSON", "unhandled"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("issue page lacks %q", want)
+		}
+	}
+	for _, leak := range []string{"hunter2", "Bearer secret", "4111 1111 1111 1111"} {
+		if strings.Contains(body, leak) {
+			t.Errorf("issue page shows the secret %q", leak)
+		}
+	}
+	code, _ = b.post("/issues/"+id+"/status", url.Values{"status": {"resolved"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("resolve: %d", code)
+	}
+	code, body = b.get("/issues?status=resolved")
+	if !strings.Contains(body, "ZeroDivisionError") {
+		t.Error("resolved issue not listed under resolved")
+	}
+	code, _ = b.post("/issues/bulk", url.Values{"id": {id}, "action": {"ignore"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("bulk ignore: %d", code)
+	}
+	if st := e.apiJSON("GET", "/api/v1/issues/"+id, nil, 200)["status"]; st != "ignored" {
+		t.Errorf("status after bulk ignore = %v", st)
+	}
+	code, body = b.get("/")
+	if code != 200 || !strings.Contains(body, "Unresolved issues") {
+		t.Errorf("overview: %d", code)
+	}
+}
+
+func TestIssueTenancy(t *testing.T) {
+	e := newTestEnv(t)
+	pid, key, _ := e.newSentryProject("a-project")
+	e.sendEvents(pid, key, `{"event_id":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","message":"team A secret"}`)
+	id := int64(e.apiJSON("GET", "/api/v1/issues", nil, 200)["data"].([]any)[0].(map[string]any)["id"].(float64))
+	otherToken, _, _ := e.newOwner("b@example.com")
+	for _, path := range []string{
+		fmt.Sprintf("/api/v1/projects/%d", pid),
+		fmt.Sprintf("/api/v1/projects/%d/keys", pid),
+		fmt.Sprintf("/api/v1/issues/%d", id),
+		fmt.Sprintf("/api/v1/issues/%d/events", id),
+		"/api/v1/events/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	} {
+		if code, body := e.do("GET", path, otherToken, nil); code != 404 {
+			t.Errorf("team B GET %s: %d %s, want 404", path, code, body)
+		}
+	}
+	if code, _ := e.do("PATCH", fmt.Sprintf("/api/v1/issues/%d", id), otherToken, map[string]any{"status": "resolved"}); code != 404 {
+		t.Errorf("team B PATCH issue: %d, want 404", code)
+	}
+	list := e.doJSON("GET", "/api/v1/issues", otherToken)
+	if n := len(list["data"].([]any)); n != 0 {
+		t.Errorf("team B sees %d issues", n)
+	}
+	b := e.browser("b@example.com")
+	for _, path := range []string{fmt.Sprintf("/issues/%d", id), fmt.Sprintf("/projects/%d", pid)} {
+		if code, _ := b.get(path); code != 404 {
+			t.Errorf("team B browser GET %s: %d, want 404", path, code)
+		}
+	}
+	if code, body := b.get("/issues?status=all"); strings.Contains(body, "team A secret") || code != 200 {
+		t.Errorf("team B's list shows team A's issue (%d)", code)
+	}
+}
+
+func (e *testEnv) doJSON(method, path, token string) map[string]any {
+	e.t.Helper()
+	code, raw := e.do(method, path, token, nil)
+	if code != 200 {
+		e.t.Fatalf("%s %s: %d %s", method, path, code, raw)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		e.t.Fatal(err)
+	}
+	return m
+}
