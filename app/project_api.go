@@ -119,12 +119,12 @@ func (s *Server) projectParam(c echo.Context) (issues.Project, error) {
 	}
 	p, err := s.iss().Project(c.Request().Context(), actorOf(c).TeamID, id)
 	if err != nil {
-		return p, wrapNotFound(err, "project")
+		return p, issNotFound(err, "project")
 	}
 	return p, nil
 }
 
-func wrapNotFound(err error, what string) error {
+func issNotFound(err error, what string) error {
 	if err == store.ErrNotFound {
 		return notFound(what)
 	}
@@ -157,7 +157,7 @@ func (in projectInput) apply(p *issues.Project) error {
 		p.Platform = *in.Platform
 	}
 	if in.RateLimit != nil {
-		rl, err := rateLimitOf(*in.RateLimit)
+		rl, err := projectRateLimit(*in.RateLimit)
 		if err != nil {
 			return err
 		}
@@ -189,7 +189,7 @@ func (in projectInput) apply(p *issues.Project) error {
 	return nil
 }
 
-func rateLimitOf(raw json.RawMessage) (*int, error) {
+func projectRateLimit(raw json.RawMessage) (*int, error) {
 	if string(raw) == "null" {
 		return nil, nil
 	}
@@ -305,7 +305,7 @@ func (in keyInput) apply(k *issues.Key) error {
 		k.Enabled = *in.Enabled
 	}
 	if in.RateLimit != nil {
-		rl, err := rateLimitOf(*in.RateLimit)
+		rl, err := projectRateLimit(*in.RateLimit)
 		if err != nil {
 			return err
 		}
@@ -350,7 +350,7 @@ func (s *Server) keyParam(c echo.Context) (issues.Key, error) {
 		return issues.Key{}, notFound("key")
 	}
 	k, err := s.iss().KeyOf(c.Request().Context(), p.TeamID, p.ID, id)
-	return k, wrapNotFound(err, "key")
+	return k, issNotFound(err, "key")
 }
 
 // apiKeyGet answers one key.
@@ -397,4 +397,26 @@ func (s *Server) apiKeyDelete(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// apiProjectReleases lists a project's releases with their session health.
+func (s *Server) apiProjectReleases(c echo.Context) error {
+	p, err := s.projectParam(c)
+	if err != nil {
+		return err
+	}
+	rel, err := s.iss().ReleaseHealth(c.Request().Context(), p.TeamID, p.ID, 100)
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, 0, len(rel))
+	for _, r := range rel {
+		var crashFree any
+		if r.Started > 0 {
+			crashFree = 100 - float64(r.Crashed)*100/float64(r.Started)
+		}
+		out = append(out, map[string]any{"version": r.Release, "sessions": r.Started, "errored": r.Errored,
+			"crashed": r.Crashed, "abnormal": r.Abnormal, "crash_free_percent": crashFree})
+	}
+	return c.JSON(http.StatusOK, listBody(out, ""))
 }

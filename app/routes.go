@@ -154,6 +154,7 @@ func (s *Server) routes() {
 	api.PATCH("/projects/:id", s.apiProjectUpdate)
 	api.PUT("/projects/:id", s.apiProjectUpdate)
 	api.DELETE("/projects/:id", s.apiProjectDelete)
+	api.GET("/projects/:id/releases", s.apiProjectReleases)
 	api.GET("/projects/:id/keys", s.apiKeyList)
 	api.POST("/projects/:id/keys", s.apiKeyCreate)
 	api.GET("/projects/:id/keys/:key", s.apiKeyGet)

@@ -40,8 +40,11 @@ func Send(dsn string) error {
 	hub.Scope().SetUser(sentry.User{ID: "u-2"})
 	hub.CaptureException(findUser(43))
 	hub.CaptureException(parseConfig())
-	hub.CaptureMessage("Payment 1234 failed for order 77")
-	hub.CaptureMessage("Payment 5678 failed for order 99")
+	hub.WithScope(func(s *sentry.Scope) {
+		s.SetLevel(sentry.LevelWarning)
+		hub.CaptureMessage("Payment 1234 failed for order 77")
+		hub.CaptureMessage("Payment 5678 failed for order 99")
+	})
 	hub.WithScope(func(s *sentry.Scope) {
 		s.SetFingerprint([]string{"go-custom-group"})
 		hub.CaptureException(findUser(1))
