@@ -79,7 +79,7 @@ func (s *Server) apiEventGet(c echo.Context) error {
 	id := strings.ToLower(strings.ReplaceAll(c.Param("id"), "-", ""))
 	ev, _, err := s.iss().Event(c.Request().Context(), actorOf(c).TeamID, id)
 	if err != nil {
-		return wrapNotFound(err, "event")
+		return issNotFound(err, "event")
 	}
 	raw, err := json.Marshal(ev)
 	if err != nil {

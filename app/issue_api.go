@@ -173,7 +173,7 @@ func (s *Server) issueParam(c echo.Context) (issues.Issue, error) {
 		return issues.Issue{}, notFound("issue")
 	}
 	i, err := s.iss().Issue(c.Request().Context(), actorOf(c).TeamID, id)
-	return i, wrapNotFound(err, "issue")
+	return i, issNotFound(err, "issue")
 }
 
 // apiIssueGet answers one issue.

@@ -21,7 +21,7 @@ import (
 
 // testProject creates a project through the API and answers its id,
 // public key and DSN.
-func (e *testEnv) testProject(name string) (id int64, key, dsn string) {
+func (e *testEnv) newSentryProject(name string) (id int64, key, dsn string) {
 	e.t.Helper()
 	p := e.apiJSON("POST", "/api/v1/projects", map[string]any{"name": name, "platform": "go"}, http.StatusCreated)
 	id = int64(p["id"].(float64))
@@ -86,7 +86,7 @@ func (e *testEnv) ingest(r ingestReq) (int, http.Header, map[string]any) {
 	return res.StatusCode, res.Header, m
 }
 
-func eventEnvelope(eventID, dsn, event string) []byte {
+func sentryEnvelope(eventID, dsn, event string) []byte {
 	h := map[string]any{"event_id": eventID}
 	if dsn != "" {
 		h["dsn"] = dsn
@@ -95,13 +95,13 @@ func eventEnvelope(eventID, dsn, event string) []byte {
 	return []byte(string(hb) + "\n" + `{"type":"event","length":` + fmt.Sprint(len(event)) + "}\n" + event + "\n")
 }
 
-func authHeader(key string) map[string]string {
+func sentryAuth(key string) map[string]string {
 	return map[string]string{"X-Sentry-Auth": "Sentry sentry_version=7, sentry_client=test/1.0, sentry_key=" + key}
 }
 
 func TestIngestSentryGo(t *testing.T) {
 	e := newTestEnv(t)
-	pid, _, dsn := e.testProject("backend")
+	pid, _, dsn := e.newSentryProject("backend")
 	if err := sdkgo.Send(dsn); err != nil {
 		t.Fatal(err)
 	}
@@ -151,13 +151,13 @@ func TestIngestSentryGo(t *testing.T) {
 
 func TestIngestAuthAndAnswers(t *testing.T) {
 	e := newTestEnv(t)
-	pid, key, dsn := e.testProject("web")
-	otherID, otherKey, _ := e.testProject("other")
+	pid, key, dsn := e.newSentryProject("web")
+	otherID, otherKey, _ := e.newSentryProject("other")
 	disabled := e.apiJSON("POST", fmt.Sprintf("/api/v1/projects/%d/keys", pid),
 		map[string]any{"enabled": false}, http.StatusCreated)["public_key"].(string)
 	ev := `{"message":"hello"}`
 	id := "9ec79c33ec9942ab8353589fcb2e04dc"
-	env := eventEnvelope(id, "", ev)
+	env := sentryEnvelope(id, "", ev)
 	path := fmt.Sprintf("/api/%d/envelope/", pid)
 	store := fmt.Sprintf("/api/%d/store/", pid)
 	tests := []struct {
@@ -165,33 +165,33 @@ func TestIngestAuthAndAnswers(t *testing.T) {
 		req    ingestReq
 		status int
 	}{
-		{"x-sentry-auth", ingestReq{path: path, headers: authHeader(key), body: env}, 200},
+		{"x-sentry-auth", ingestReq{path: path, headers: sentryAuth(key), body: env}, 200},
 		{"authorization", ingestReq{path: path, headers: map[string]string{"Authorization": "Sentry sentry_key=" + key}, body: env}, 200},
 		{"query", ingestReq{path: path + "?sentry_key=" + key + "&sentry_version=7", body: env}, 200},
-		{"envelope dsn", ingestReq{path: path, body: eventEnvelope(id, dsn, ev)}, 200},
-		{"store", ingestReq{path: store, headers: authHeader(key), body: []byte(ev)}, 200},
+		{"envelope dsn", ingestReq{path: path, body: sentryEnvelope(id, dsn, ev)}, 200},
+		{"store", ingestReq{path: store, headers: sentryAuth(key), body: []byte(ev)}, 200},
 		{"store get", ingestReq{method: "GET", path: store + "?sentry_key=" + key + "&sentry_data=" + ev}, 200},
-		{"no slash", ingestReq{path: strings.TrimSuffix(path, "/"), headers: authHeader(key), body: env}, 200},
+		{"no slash", ingestReq{path: strings.TrimSuffix(path, "/"), headers: sentryAuth(key), body: env}, 200},
 		{"no credentials", ingestReq{path: path, body: env}, 401},
-		{"unknown key", ingestReq{path: path, headers: authHeader(strings.Repeat("a", 32)), body: env}, 403},
-		{"disabled key", ingestReq{path: path, headers: authHeader(disabled), body: env}, 403},
-		{"other project's key", ingestReq{path: path, headers: authHeader(otherKey), body: env}, 403},
-		{"dsn of another project", ingestReq{path: fmt.Sprintf("/api/%d/envelope/", otherID), body: eventEnvelope(id, dsn, ev)}, 403},
-		{"unknown project", ingestReq{path: "/api/999999/envelope/", headers: authHeader(key), body: env}, 404},
-		{"garbage", ingestReq{path: path, headers: authHeader(key), body: []byte("\x00\x01garbage")}, 400},
-		{"truncated", ingestReq{path: path, headers: authHeader(key), body: env[:len(env)-10]}, 400},
-		{"wrong length", ingestReq{path: path, headers: authHeader(key),
+		{"unknown key", ingestReq{path: path, headers: sentryAuth(strings.Repeat("a", 32)), body: env}, 403},
+		{"disabled key", ingestReq{path: path, headers: sentryAuth(disabled), body: env}, 403},
+		{"other project's key", ingestReq{path: path, headers: sentryAuth(otherKey), body: env}, 403},
+		{"dsn of another project", ingestReq{path: fmt.Sprintf("/api/%d/envelope/", otherID), body: sentryEnvelope(id, dsn, ev)}, 403},
+		{"unknown project", ingestReq{path: "/api/999999/envelope/", headers: sentryAuth(key), body: env}, 404},
+		{"garbage", ingestReq{path: path, headers: sentryAuth(key), body: []byte("\x00\x01garbage")}, 400},
+		{"truncated", ingestReq{path: path, headers: sentryAuth(key), body: env[:len(env)-10]}, 400},
+		{"wrong length", ingestReq{path: path, headers: sentryAuth(key),
 			body: []byte("{}\n{\"type\":\"event\",\"length\":500}\n{}\n")}, 400},
-		{"invalid event json", ingestReq{path: path, headers: authHeader(key),
+		{"invalid event json", ingestReq{path: path, headers: sentryAuth(key),
 			body: []byte("{}\n{\"type\":\"event\"}\n{\"a\":\n")}, 400},
-		{"store not json", ingestReq{path: store, headers: authHeader(key), body: []byte("nope")}, 400},
-		{"bad gzip", ingestReq{path: path, headers: map[string]string{"X-Sentry-Auth": authHeader(key)["X-Sentry-Auth"],
+		{"store not json", ingestReq{path: store, headers: sentryAuth(key), body: []byte("nope")}, 400},
+		{"bad gzip", ingestReq{path: path, headers: map[string]string{"X-Sentry-Auth": sentryAuth(key)["X-Sentry-Auth"],
 			"Content-Encoding": "gzip"}, body: []byte("not gzip")}, 400},
-		{"event too large", ingestReq{path: store, headers: authHeader(key),
+		{"event too large", ingestReq{path: store, headers: sentryAuth(key),
 			body: []byte(`{"message":"` + strings.Repeat("x", 2<<20) + `"}`)}, 413},
-		{"unknown item type", ingestReq{path: path, headers: authHeader(key),
+		{"unknown item type", ingestReq{path: path, headers: sentryAuth(key),
 			body: []byte("{}\n{\"type\":\"hologram\"}\n{}\n")}, 200},
-		{"empty envelope", ingestReq{path: path, headers: authHeader(key), body: []byte("{}\n")}, 200},
+		{"empty envelope", ingestReq{path: path, headers: sentryAuth(key), body: []byte("{}\n")}, 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -209,11 +209,11 @@ func TestIngestAuthAndAnswers(t *testing.T) {
 			}
 		})
 	}
-	code, _, body := e.ingest(ingestReq{path: path, headers: authHeader(key), body: env})
+	code, _, body := e.ingest(ingestReq{path: path, headers: sentryAuth(key), body: env})
 	if code != 200 || body["id"] != id {
 		t.Errorf("answer = %d %v, want the event id", code, body)
 	}
-	code, _, body = e.ingest(ingestReq{path: path, headers: authHeader(key), body: []byte("{}\n{\"type\":\"session\"}\n{}\n")})
+	code, _, body = e.ingest(ingestReq{path: path, headers: sentryAuth(key), body: []byte("{}\n{\"type\":\"session\"}\n{}\n")})
 	if _, has := body["id"]; code != 200 || has {
 		t.Errorf("answer without event = %d %v, want 200 without id", code, body)
 	}
@@ -227,7 +227,7 @@ func TestIngestAuthAndAnswers(t *testing.T) {
 
 func TestIngestEncodings(t *testing.T) {
 	e := newTestEnv(t)
-	pid, key, _ := e.testProject("enc")
+	pid, key, _ := e.newSentryProject("enc")
 	compress := map[string]func(io.Writer) io.WriteCloser{
 		"gzip":    func(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) },
 		"x-gzip":  func(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) },
@@ -249,7 +249,7 @@ func TestIngestEncodings(t *testing.T) {
 			id := fmt.Sprintf("%032x", 1000+i)
 			var buf bytes.Buffer
 			w := mk(&buf)
-			w.Write(eventEnvelope(id, "", `{"message":"encoded `+name+`"}`))
+			w.Write(sentryEnvelope(id, "", `{"message":"encoded `+name+`"}`))
 			w.Close()
 			enc := name
 			if name == "raw deflate" {
@@ -265,7 +265,7 @@ func TestIngestEncodings(t *testing.T) {
 					req.ContentLength = int64(buf.Len())
 				}
 				req.Header.Set("Content-Encoding", enc)
-				req.Header.Set("X-Sentry-Auth", authHeader(key)["X-Sentry-Auth"])
+				req.Header.Set("X-Sentry-Auth", sentryAuth(key)["X-Sentry-Auth"])
 				res, err := http.DefaultClient.Do(req)
 				if err != nil {
 					t.Fatal(err)
@@ -283,21 +283,21 @@ func TestIngestEncodings(t *testing.T) {
 
 func TestIngestDecompressionBomb(t *testing.T) {
 	e := newTestEnv(t, func(c *Config) { c.IngestMaxEnvelope = 1 << 20 })
-	pid, key, _ := e.testProject("bomb")
+	pid, key, _ := e.newSentryProject("bomb")
 	var buf bytes.Buffer
 	w := gzip.NewWriter(&buf)
 	w.Write([]byte("{}\n{\"type\":\"attachment\"}\n"))
 	w.Write(make([]byte, 64<<20))
 	w.Close()
-	h := authHeader(key)
+	h := sentryAuth(key)
 	h["Content-Encoding"] = "gzip"
 	code, _, body := e.ingest(ingestReq{path: fmt.Sprintf("/api/%d/envelope/", pid), headers: h, body: buf.Bytes()})
 	if code != 413 {
 		t.Fatalf("status %d %v, want 413", code, body)
 	}
 	e2 := newTestEnv(t, func(c *Config) { c.IngestMaxRequest = 1000 })
-	pid2, key2, _ := e2.testProject("big")
-	code, _, _ = e2.ingest(ingestReq{path: fmt.Sprintf("/api/%d/store/", pid2), headers: authHeader(key2),
+	pid2, key2, _ := e2.newSentryProject("big")
+	code, _, _ = e2.ingest(ingestReq{path: fmt.Sprintf("/api/%d/store/", pid2), headers: sentryAuth(key2),
 		body: []byte(`{"message":"` + strings.Repeat("y", 5000) + `"}`)})
 	if code != 413 {
 		t.Fatalf("status %d, want 413 for a request over the compressed limit", code)
@@ -306,7 +306,7 @@ func TestIngestDecompressionBomb(t *testing.T) {
 
 func TestIngestRateLimit(t *testing.T) {
 	e := newTestEnv(t)
-	pid, key, _ := e.testProject("limited")
+	pid, key, _ := e.newSentryProject("limited")
 	keys := e.apiJSON("GET", fmt.Sprintf("/api/v1/projects/%d/keys", pid), nil, 200)["data"].([]any)
 	kid := int64(keys[0].(map[string]any)["id"].(float64))
 	e.apiJSON("PATCH", fmt.Sprintf("/api/v1/projects/%d/keys/%d", pid, kid), map[string]any{"rate_limit_per_minute": 2}, 200)
@@ -314,7 +314,7 @@ func TestIngestRateLimit(t *testing.T) {
 	var codes []int
 	var last http.Header
 	for i := 0; i < 3; i++ {
-		code, h, _ := e.ingest(ingestReq{path: path, headers: authHeader(key), body: []byte(`{"message":"x"}`)})
+		code, h, _ := e.ingest(ingestReq{path: path, headers: sentryAuth(key), body: []byte(`{"message":"x"}`)})
 		codes = append(codes, code)
 		last = h
 	}
@@ -344,7 +344,7 @@ func TestIngestPreflight(t *testing.T) {
 
 func TestIngestBadInputKeepsServing(t *testing.T) {
 	e := newTestEnv(t, func(c *Config) { c.IngestMaxEvent = 4 << 20 })
-	pid, key, _ := e.testProject("hostile")
+	pid, key, _ := e.newSentryProject("hostile")
 	path := fmt.Sprintf("/api/%d/store/", pid)
 	manyTags := map[string]string{}
 	for i := 0; i < 100000; i++ {
@@ -362,7 +362,7 @@ func TestIngestBadInputKeepsServing(t *testing.T) {
 		`{"timestamp":99999999999,"level":42,"release":1.5}`,
 	}
 	for i, b := range bodies {
-		code, _, body := e.ingest(ingestReq{path: path, headers: authHeader(key), body: []byte(b)})
+		code, _, body := e.ingest(ingestReq{path: path, headers: sentryAuth(key), body: []byte(b)})
 		if code != 200 && code != 400 {
 			t.Errorf("body %d: status %d %v", i, code, body)
 		}
