@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -172,6 +173,11 @@ func (r *Rollups) rollUp(ctx context.Context, from, to int, limit time.Time) err
 	}
 	if mark == 0 {
 		mark = limit.Add(-time.Duration(to) * time.Second).UnixMilli()
+		var first sql.NullInt64
+		r.store.R.QueryRowContext(ctx, `SELECT MIN(bucket) FROM check_rollups WHERE res = ?`, from).Scan(&first)
+		if first.Valid {
+			mark = min(mark, floorTo(time.UnixMilli(first.Int64), to).UnixMilli())
+		}
 	}
 	for start := mark; start+int64(to)*1000 <= limit.UnixMilli(); start += int64(to) * 1000 {
 		if err := r.rollBucket(ctx, from, to, start); err != nil {
