@@ -61,7 +61,7 @@ func (s *Server) loginCreate(c echo.Context) error {
 	}
 	hash := u.PasswordHash
 	if err != nil {
-		hash = dummyHash
+		hash = dummyHash()
 	}
 	if !verifyPassword(hash, password) || u.ID == 0 {
 		s.throttle.fail(acctKey, loginWindow)
