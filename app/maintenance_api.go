@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -125,7 +126,7 @@ func (s *Server) saveMaintenance(c echo.Context, m statuspage.Maintenance, code 
 	if err != nil {
 		return fieldErr(err)
 	}
-	s.sp().changed(ctx)
+	s.maintenanceChanged(ctx)
 	full, err := s.sp().db.MaintenanceByID(ctx, m.TeamID, m.ID)
 	if err != nil {
 		return err
@@ -194,6 +195,18 @@ func (s *Server) apiMaintenanceDelete(c echo.Context) error {
 	if err := s.sp().db.DeleteMaintenance(ctx, actorOf(c).TeamID, id); err != nil {
 		return err
 	}
-	s.sp().changed(ctx)
+	s.maintenanceChanged(ctx)
 	return c.NoContent(http.StatusNoContent)
+}
+
+// maintenanceChanged refreshes pages and tells the monitoring scheduler
+// at once, so monitors enter or leave maintenance without waiting for its
+// periodic reload.
+func (s *Server) maintenanceChanged(ctx context.Context) {
+	s.sp().changed(ctx)
+	if m, ok := monitorServices.Load(s); ok {
+		if err := m.(*monitoring).engine.ReloadMaintenance(ctx); err != nil {
+			s.log.Warn("reload maintenance", "error", err)
+		}
+	}
 }

@@ -187,7 +187,7 @@ func (s *Server) saveMaintForm(c echo.Context, m statuspage.Maintenance, isNew b
 		orig.ComponentIDs, _ = statuspage.ParseIDs(form["component_ids"])
 		return s.renderMaintForm(c, http.StatusBadRequest, orig, f, isNew)
 	}
-	s.sp().changed(ctx)
+	s.maintenanceChanged(ctx)
 	flash(c, "Maintenance saved.")
 	return seeOther(c, "/status-pages/maintenance")
 }
@@ -236,7 +236,7 @@ func (s *Server) maintenanceDeleteUI(c echo.Context) error {
 	if err := s.sp().db.DeleteMaintenance(ctx, actorOf(c).TeamID, id); err != nil {
 		return err
 	}
-	s.sp().changed(ctx)
+	s.maintenanceChanged(ctx)
 	flash(c, "Maintenance deleted.")
 	return seeOther(c, "/status-pages/maintenance")
 }

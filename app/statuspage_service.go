@@ -48,6 +48,11 @@ func (s *Server) wireStatusPages() error {
 	if err := p.reload(context.Background()); err != nil {
 		return err
 	}
+	fp, err := p.db.Fingerprint(context.Background())
+	if err != nil {
+		return err
+	}
+	p.fp = fp
 	s.echo.Pre(p.customDomain)
 	s.addWorker("status-page-freshness", p.watch)
 	s.addWorker("status-page-notifier", p.notifyLoop)
@@ -114,10 +119,8 @@ func (p *pageService) watch(ctx context.Context) {
 				continue
 			}
 			if fp != p.fp {
-				if p.fp != "" {
-					p.reload(ctx)
-				}
 				p.fp = fp
+				p.reload(ctx)
 			}
 		}
 	}

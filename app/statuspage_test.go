@@ -29,7 +29,7 @@ func (e *testEnv) addMonitor(teamID int64, name, status string) int64 {
 	now := store.Now()
 	err := e.store.Write(context.Background(), func(tx *sql.Tx) error {
 		res, err := tx.Exec(`INSERT INTO monitors(team_id, name, type, target, status, created_at, updated_at)
-			VALUES (?, ?, 'http', 'http://127.0.0.1:1/', ?, ?, ?)`, teamID, name, status, now, now)
+			VALUES (?, ?, 'manual', '', ?, ?, ?)`, teamID, name, status, now, now)
 		if err != nil {
 			return err
 		}
@@ -85,26 +85,262 @@ func seedPage(e *testEnv, slug string) (page map[string]any, mon int64, comps []
 	return page, mon, []map[string]any{api, web}
 }
 
-func TestStatusPageRenders(t *testing.T) {
-	e := newTestEnv(t)
+// normalise replaces what changes from run to run (times, the test
+// server's port) so documents compare with golden files.
+func normalise(s, base string) string {
+	s = strings.ReplaceAll(s, base, "http://HOST")
+	for _, r := range []struct{ re, to string }{
+		{`[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})`, "TIME"},
+		{`[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} [+-][0-9]{4}`, "DATE"},
+		{`([A-Z][a-z]{2} )?[A-Z][a-z]{2} [0-9]{1,2}, [0-9]{2}:[0-9]{2}( [A-Z]{3})?`, "WHEN"},
+		{`[0-9]{4}-[0-9]{2}-[0-9]{2}`, "DAY"},
+	} {
+		s = regexp.MustCompile(r.re).ReplaceAllString(s, r.to)
+	}
+	return s
+}
+
+// golden compares got with testdata/statuspage/name, rewriting it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "statuspage", name)
+	if *updateGolden {
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s differs from golden (-want +got):\n%s", name, diff)
+	}
+}
+
+// seedFull adds to seedPage a resolved incident with two updates, an open
+// one and a maintenance window in two days.
+func seedFull(e *testEnv) {
+	e.t.Helper()
 	_, _, comps := seedPage(e, "acme")
-	e.apiJSON("POST", "/api/v1/incidents", map[string]any{"title": "Elevated errors", "impact": "major",
-		"body": "We are **looking** into it.", "component_ids": []any{comps[0]["id"]}}, 201)
+	old := e.apiJSON("POST", "/api/v1/incidents", map[string]any{"title": "Slow logins", "impact": "minor",
+		"body": "Logins take *seconds*.", "component_ids": []any{comps[1]["id"]}}, 201)
+	e.apiJSON("POST", "/api/v1/incidents/"+id(old)+"/updates", map[string]any{"status": "resolved",
+		"body": "Fixed by a cache warm-up."}, 201)
+	e.apiJSON("POST", "/api/v1/incidents", map[string]any{"title": "Elevated API errors", "impact": "major",
+		"status": "identified", "body": "A bad deploy; **rolling back**.", "component_ids": []any{comps[0]["id"]}}, 201)
+	start := time.Date(2031, 1, 7, 2, 0, 0, 0, time.UTC)
+	e.apiJSON("POST", "/api/v1/maintenance", map[string]any{"title": "Database upgrade", "description": "Read-only for a while.",
+		"starts_at": start, "ends_at": start.Add(2 * time.Hour), "component_ids": []any{comps[1]["id"]}}, 201)
+}
+
+// TestStatusPageGolden checks the Statuspage v2 documents, the feeds and
+// the Shields endpoint against golden files.
+func TestStatusPageGolden(t *testing.T) {
+	e := newTestEnv(t)
+	seedFull(e)
+	docs := []struct{ path, file string }{
+		{"/status/acme/api/v2/summary.json", "summary.json"},
+		{"/status/acme/api/v2/status.json", "status.json"},
+		{"/status/acme/api/v2/components.json", "components.json"},
+		{"/status/acme/api/v2/incidents.json", "incidents.json"},
+		{"/status/acme/api/v2/incidents/unresolved.json", "incidents-unresolved.json"},
+		{"/status/acme/api/v2/scheduled-maintenances.json", "scheduled-maintenances.json"},
+		{"/status/acme/api/v2/scheduled-maintenances/upcoming.json", "scheduled-maintenances-upcoming.json"},
+		{"/status/acme/api/v2/scheduled-maintenances/active.json", "scheduled-maintenances-active.json"},
+		{"/status/acme/feed.atom", "feed.atom"},
+		{"/status/acme/feed.rss", "feed.rss"},
+		{"/status/acme/shields.json", "shields.json"},
+		{"/status/acme/badge.svg", "badge.svg"},
+	}
+	for _, d := range docs {
+		t.Run(d.file, func(t *testing.T) {
+			res, body := e.get(d.path)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("status %d: %s", res.StatusCode, body)
+			}
+			golden(t, d.file, normalise(body, e.URL))
+		})
+	}
+}
+
+// TestStatusPageContent checks what the HTML page says for a seeded page.
+func TestStatusPageContent(t *testing.T) {
+	e := newTestEnv(t)
+	seedFull(e)
 	res, body := e.get("/status/acme")
 	if res.StatusCode != 200 {
-		t.Fatalf("status %d: %s", res.StatusCode, body)
+		t.Fatalf("status %d", res.StatusCode)
 	}
-	for _, want := range []string{"Acme Cloud", "Partial System Outage", "Elevated errors", "<strong>looking</strong>",
-		"API", "Website"} {
+	for _, want := range []string{"Acme Cloud", "Partial System Outage", "Elevated API errors", "<strong>rolling back</strong>",
+		"Scheduled maintenance", "Database upgrade", ">Core<", "API", "Website", "uptime", "/status/acme/feed.atom"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
-	if os.Getenv("SP_DUMP") != "" {
-		os.WriteFile(os.Getenv("SP_DUMP"), []byte(body), 0o644)
+	if strings.Contains(body, ">Slow logins</a>") {
+		t.Error("a resolved incident is shown as active on the main page")
 	}
-	_ = regexp.MustCompile
-	_ = filepath.Join
-	_ = cmp.Diff
-	_ = time.Now
+	if n := len(body); n > 100_000 {
+		t.Errorf("page weighs %d bytes, want under 100 KB", n)
+	}
+	_, inc := e.get("/status/acme/incidents/1")
+	if !strings.Contains(inc, "Slow logins") || !strings.Contains(inc, "Fixed by a cache warm-up.") {
+		t.Error("incident permalink lacks its title or updates")
+	}
+	_, hist := e.get("/status/acme/history")
+	if !strings.Contains(hist, "Slow logins") || !strings.Contains(hist, "Elevated API errors") {
+		t.Error("history lacks this month's incidents")
+	}
+	for _, p := range []string{"/status/acme/history/1999-01", "/status/acme/history/2999-01", "/status/acme/nope",
+		"/status/acme/incidents/999", "/status/acme/components/999/badge.svg", "/status/nope"} {
+		if res, _ := e.get(p); res.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", p, res.StatusCode)
+		}
+	}
+}
+
+// TestStatusPageCaching checks identical bytes, ETag, gzip, no cookies
+// and a rebuild soon after a change made outside this area.
+func TestStatusPageCaching(t *testing.T) {
+	e := newTestEnv(t)
+	_, mon, _ := seedPage(e, "acme")
+	r1, b1 := e.get("/status/acme")
+	r2, b2 := e.get("/status/acme")
+	if b1 != b2 {
+		t.Fatal("two anonymous visitors got different bytes")
+	}
+	if len(r1.Header["Set-Cookie"]) != 0 {
+		t.Errorf("public page sets cookies: %v", r1.Header["Set-Cookie"])
+	}
+	etag := r1.Header.Get("ETag")
+	if etag == "" || r2.Header.Get("ETag") != etag {
+		t.Fatalf("ETag %q vs %q", etag, r2.Header.Get("ETag"))
+	}
+	if csp := r1.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") ||
+		strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP = %q", csp)
+	}
+	r3, _ := e.get("/status/acme", "If-None-Match", etag)
+	if r3.StatusCode != http.StatusNotModified {
+		t.Errorf("conditional GET = %d, want 304", r3.StatusCode)
+	}
+	r4, gz := e.get("/status/acme", "Accept-Encoding", "gzip")
+	if r4.Header.Get("Content-Encoding") != "gzip" || len(gz) >= len(b1) {
+		t.Errorf("gzip: encoding %q, %d bytes vs %d", r4.Header.Get("Content-Encoding"), len(gz), len(b1))
+	}
+	// A monitor opens an incident the way the scheduler does, outside
+	// this area's handlers: the page must notice by itself.
+	err := e.store.Write(context.Background(), func(tx *sql.Tx) error {
+		_, err := store.OpenMonitorIncident(context.Background(), tx, e.TeamID, mon, "api health is down",
+			"connection refused", store.Now())
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, b := e.get("/status/acme")
+		if strings.Contains(b, "Major System Outage") && strings.Contains(b, "api health is down") {
+			break
+		}
+		if time.Now().After(deadline) {
+			fp, _ := e.srv.sp().db.Fingerprint(context.Background())
+			t.Fatalf("page still shows the old state 5 s after the monitor went down: %s %s %s", regexp.MustCompile(`<h1>[^<]*</h1>`).FindString(b), fp, e.srv.sp().fp)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestStatusPageTenancy proves another team's token sees none of it.
+func TestStatusPageTenancy(t *testing.T) {
+	e := newTestEnv(t)
+	page, mon, comps := seedPage(e, "acme")
+	inc := e.apiJSON("POST", "/api/v1/incidents", map[string]any{"title": "x", "component_ids": []any{comps[0]["id"]}}, 201)
+	start := time.Now().Add(time.Hour)
+	m := e.apiJSON("POST", "/api/v1/maintenance", map[string]any{"title": "m", "starts_at": start,
+		"ends_at": start.Add(time.Hour)}, 201)
+	other, _, _ := e.newOwner("mallory@example.com")
+	for _, p := range []string{"/api/v1/status-pages/" + id(page), "/api/v1/components/" + id(comps[0]),
+		"/api/v1/incidents/" + id(inc), "/api/v1/maintenance/" + id(m), "/api/v1/status-pages/" + id(page) + "/subscribers"} {
+		for _, method := range []string{"GET", "PATCH", "DELETE"} {
+			if method != "GET" && strings.HasSuffix(p, "subscribers") {
+				continue
+			}
+			var body any
+			if method == "PATCH" {
+				body = map[string]any{"title": "stolen"}
+				if strings.Contains(p, "components") {
+					body = map[string]any{"name": "stolen"}
+				}
+			}
+			if code, raw := e.do(method, p, other, body); code != http.StatusNotFound {
+				t.Errorf("%s %s by another team = %d, want 404: %s", method, p, code, raw)
+			}
+		}
+	}
+	for _, list := range []string{"/api/v1/status-pages", "/api/v1/components", "/api/v1/incidents", "/api/v1/maintenance"} {
+		_, raw := e.do("GET", list, other, nil)
+		if !strings.Contains(string(raw), `"data":[]`) {
+			t.Errorf("%s of another team is not empty: %s", list, raw)
+		}
+	}
+	code, raw := e.do("POST", "/api/v1/components", other, map[string]any{"name": "x", "status_page_id": page["id"],
+		"monitor_ids": []int64{mon}})
+	if code != http.StatusBadRequest {
+		t.Errorf("component on another team's page = %d: %s", code, raw)
+	}
+	b := e.browser("mallory@example.com")
+	if code, _ := b.get("/status-pages/" + id(page)); code != http.StatusNotFound {
+		t.Errorf("UI page of another team = %d, want 404", code)
+	}
+	if code, _ := b.get("/status-pages/incidents/" + id(inc)); code != http.StatusNotFound {
+		t.Errorf("UI incident of another team = %d, want 404", code)
+	}
+}
+
+// TestStatusPageBadInput checks that bad input is a 400 or 409 naming
+// the field.
+func TestStatusPageBadInput(t *testing.T) {
+	e := newTestEnv(t)
+	page, _, _ := seedPage(e, "acme")
+	scenarios := []struct {
+		name, method, path string
+		body               any
+		code               int
+		field              string
+	}{
+		{"duplicate slug", "POST", "/api/v1/status-pages", map[string]any{"slug": "acme", "title": "x"}, 409, "slug"},
+		{"malformed slug", "POST", "/api/v1/status-pages", map[string]any{"slug": "Bad Slug!", "title": "x"}, 400, "slug"},
+		{"slug with dash at end", "POST", "/api/v1/status-pages", map[string]any{"slug": "acme-", "title": "x"}, 400, "slug"},
+		{"no title", "POST", "/api/v1/status-pages", map[string]any{"slug": "ok"}, 400, "title"},
+		{"invalid colour", "PATCH", "/api/v1/status-pages/" + id(page), map[string]any{"brand_color": "red;}"}, 400, "brand_color"},
+		{"css closing style", "PATCH", "/api/v1/status-pages/" + id(page), map[string]any{"custom_css": "a{}</style><script>alert(1)</script>"}, 400, "custom_css"},
+		{"bad access", "PATCH", "/api/v1/status-pages/" + id(page), map[string]any{"access": "secret"}, 400, "access"},
+		{"password page without password", "PATCH", "/api/v1/status-pages/" + id(page), map[string]any{"access": "password"}, 400, "password"},
+		{"bad timezone", "PATCH", "/api/v1/status-pages/" + id(page), map[string]any{"timezone": "Mars/Base"}, 400, "timezone"},
+		{"javascript logo", "PATCH", "/api/v1/status-pages/" + id(page), map[string]any{"logo_url": "javascript:alert(1)"}, 400, "logo_url"},
+		{"unknown field", "PATCH", "/api/v1/status-pages/" + id(page), map[string]any{"colour": "#fff"}, 400, "colour"},
+		{"unknown component", "POST", "/api/v1/incidents", map[string]any{"title": "x", "component_ids": []int{999}}, 400, "component_ids"},
+		{"bad impact", "POST", "/api/v1/incidents", map[string]any{"title": "x", "impact": "huge"}, 400, "impact"},
+		{"bad incident status", "POST", "/api/v1/incidents", map[string]any{"title": "x", "status": "fine"}, 400, "status"},
+		{"unknown monitor", "POST", "/api/v1/components", map[string]any{"name": "x", "status_page_id": page["id"], "monitor_ids": []int{999}}, 400, "monitor_ids"},
+		{"bad component status", "POST", "/api/v1/components", map[string]any{"name": "x", "status_page_id": page["id"], "status": "broken"}, 400, "status"},
+		{"component without page", "POST", "/api/v1/components", map[string]any{"name": "x"}, 400, "status_page_id"},
+		{"maintenance ends first", "POST", "/api/v1/maintenance", map[string]any{"title": "m", "starts_at": "2030-01-02T00:00:00Z", "ends_at": "2030-01-01T00:00:00Z"}, 400, "ends_at"},
+		{"recurring without days", "POST", "/api/v1/maintenance", map[string]any{"title": "m", "kind": "recurring", "start_time": "02:00", "duration_minutes": 30}, 400, "weekdays"},
+		{"recurring bad time", "POST", "/api/v1/maintenance", map[string]any{"title": "m", "kind": "recurring", "weekdays": 1, "start_time": "25:00", "duration_minutes": 30}, 400, "start_time"},
+		{"limit too big", "GET", "/api/v1/incidents?limit=501", nil, 400, "limit"},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			code, raw := e.api(sc.method, sc.path, sc.body)
+			if code != sc.code || !strings.Contains(string(raw), `"field":"`+sc.field+`"`) {
+				t.Errorf("got %d %s, want %d naming %q", code, raw, sc.code, sc.field)
+			}
+		})
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/bitwobbly/bitwobbly/checks"
 	"github.com/bitwobbly/bitwobbly/store"
 )
 
@@ -78,54 +79,32 @@ type Window struct {
 	Start, End time.Time
 }
 
+// window is m's timing in the form the monitoring scheduler uses, so
+// pages and monitors agree on when maintenance runs.
+func (m Maintenance) window() checks.Window {
+	return checks.Window{Kind: m.Kind, StartsAt: store.Time(m.StartsAt), EndsAt: store.Time(m.EndsAt),
+		Weekdays: m.Weekdays, StartTime: m.StartTime, DurationMinutes: m.DurationMinutes, Timezone: m.Timezone}
+}
+
 // Active reports whether a window of m covers now, and which.
 func (m Maintenance) Active(now time.Time) (Window, bool) {
-	if m.Kind != "recurring" {
-		w := Window{store.Time(m.StartsAt), store.Time(m.EndsAt)}
-		return w, !now.Before(w.Start) && now.Before(w.End)
+	start, end, ok := checks.MaintenanceOccurrence(m.window(), now)
+	if !ok || start.After(now) {
+		return Window{}, false
 	}
-	for _, w := range m.occurrences(now.Add(-time.Duration(m.DurationMinutes)*time.Minute-24*time.Hour), 10) {
-		if !now.Before(w.Start) && now.Before(w.End) {
-			return w, true
-		}
-	}
-	return Window{}, false
+	return Window{start, end}, true
 }
 
 // Next returns the first window of m starting after now.
 func (m Maintenance) Next(now time.Time) (Window, bool) {
-	if m.Kind != "recurring" {
-		w := Window{store.Time(m.StartsAt), store.Time(m.EndsAt)}
-		return w, w.Start.After(now)
+	start, end, ok := checks.MaintenanceOccurrence(m.window(), now)
+	if ok && start.After(now) {
+		return Window{start, end}, true
 	}
-	for _, w := range m.occurrences(now, 9) {
-		if w.Start.After(now) {
-			return w, true
-		}
+	if ok {
+		return m.Next(end)
 	}
 	return Window{}, false
-}
-
-// occurrences lists up to n recurring windows starting on or after the day
-// of from, in the window's time zone (so daylight-saving changes keep the
-// wall-clock start time).
-func (m Maintenance) occurrences(from time.Time, days int) []Window {
-	loc, err := time.LoadLocation(m.Timezone)
-	if err != nil {
-		loc = time.UTC
-	}
-	var hh, mm int
-	fmt.Sscanf(m.StartTime, "%d:%d", &hh, &mm)
-	f := from.In(loc)
-	var out []Window
-	for i := 0; i < days; i++ {
-		day := time.Date(f.Year(), f.Month(), f.Day()+i, hh, mm, 0, 0, loc)
-		if m.Weekdays&(1<<uint(day.Weekday())) == 0 {
-			continue
-		}
-		out = append(out, Window{day.UTC(), day.Add(time.Duration(m.DurationMinutes) * time.Minute).UTC()})
-	}
-	return out
 }
 
 const maintCols = `id, team_id, title, description, kind, COALESCE(starts_at, 0), COALESCE(ends_at, 0),

@@ -148,7 +148,7 @@ func nullable(s string) any {
 
 func uniqueErr(err error, field, what string) error {
 	if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") {
-		return fmt.Errorf("%w: %s", store.ErrConflict, invalid(field, "%s is already taken", what))
+		return fmt.Errorf("%w: %w", store.ErrConflict, invalid(field, "%s is already taken", what))
 	}
 	return err
 }
