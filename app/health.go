@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"time"
 
@@ -13,11 +14,16 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz answers 200 only when the store answers a read and accepts a write.
+// readyz answers 200 only when the store answers a read and the writer
+// commits (an empty write goes through the queue like any other).
 func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
 	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
+	err := s.store.Ping(ctx)
+	if err == nil {
+		err = s.store.Write(ctx, func(*sql.Tx) error { return nil })
+	}
+	if err != nil {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"status": "ready", "write_queue": s.store.QueueDepth()})

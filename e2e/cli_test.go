@@ -93,8 +93,10 @@ func TestCommandLine(t *testing.T) {
 
 	t.Run("probes", func(t *testing.T) {
 		for _, p := range []string{"/healthz", "/readyz"} {
-			if r := srv.Do(t, http.MethodGet, p, nil, ""); r.Status != http.StatusOK {
-				t.Errorf("GET %s = %d %s", p, r.Status, r.Body)
+			for _, m := range []string{http.MethodGet, http.MethodHead} {
+				if r := srv.Do(t, m, p, nil, ""); r.Status != http.StatusOK {
+					t.Errorf("%s %s = %d %s", m, p, r.Status, r.Body)
+				}
 			}
 		}
 		if r := srv.API(t, http.MethodGet, "/api/v1/me", nil); r.Status != http.StatusOK {
