@@ -144,6 +144,28 @@ func listSummaries(ctx context.Context, st *store.Store, ids []int64, now time.T
 	}
 	rows.Close()
 
+	var minuteMark int64
+	st.R.QueryRowContext(ctx, `SELECT done FROM check_rollup_marks WHERE res = 60`).Scan(&minuteMark)
+	rows, err = st.R.QueryContext(ctx, fmt.Sprintf(`SELECT monitor_id, COUNT(*), SUM(status = 2)
+		FROM check_results WHERE monitor_id IN (%s) AND checked_at >= ? GROUP BY 1`, in),
+		append(args, max(minuteMark, dayStart))...)
+	if err != nil {
+		return nil, fmt.Errorf("app: list summaries: %w", err)
+	}
+	raw := map[int64]checks.Uptime{}
+	for rows.Next() {
+		var id int64
+		var u checks.Uptime
+		if err := rows.Scan(&id, &u.Checks, &u.Failures); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("app: list summaries: %w", err)
+		}
+		raw[id] = u
+		out[id].day.Checks += u.Checks
+		out[id].day.Failures += u.Failures
+	}
+	rows.Close()
+
 	var hourMark int64
 	st.R.QueryRowContext(ctx, `SELECT done FROM check_rollup_marks WHERE res = 3600`).Scan(&hourMark)
 	monthStart := now.Add(-30 * 24 * time.Hour).UnixMilli()
@@ -162,6 +184,10 @@ func listSummaries(ctx context.Context, st *store.Store, ids []int64, now time.T
 			return nil, fmt.Errorf("app: list summaries: %w", err)
 		}
 		out[id].month = u
+	}
+	for id, u := range raw {
+		out[id].month.Checks += u.Checks
+		out[id].month.Failures += u.Failures
 	}
 	return out, rows.Err()
 }

@@ -71,7 +71,7 @@ func monRawSVG(s string) templ.Component {
 // MonitorResponseChart draws latency over [from, to) with labelled axes, gaps
 // where there was no data, and failing buckets shaded.
 func MonitorResponseChart(points []MonitorChartPoint, from, to time.Time) templ.Component {
-	const w, h, left, right, top, bottom = 800.0, 220.0, 52.0, 10.0, 10.0, 26.0
+	const w, h, left, right, top, bottom = 800.0, 220.0, 84.0, 10.0, 10.0, 30.0
 	span := to.Sub(from).Seconds()
 	if span <= 0 {
 		span = 1
@@ -85,7 +85,7 @@ func MonitorResponseChart(points []MonitorChartPoint, from, to time.Time) templ.
 	y := func(ms int64) float64 { return top + (h-top-bottom)*(1-float64(ms)/float64(maxMS)) }
 
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="Response time from %s to %s">`,
+	fmt.Fprintf(&b, `<svg class="chart mon-chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="Response time from %s to %s">`,
 		w, h, Exact(from), Exact(to))
 	bw := (w - left - right) / float64(max(len(points), 1))
 	for _, p := range points {
@@ -97,7 +97,8 @@ func MonitorResponseChart(points []MonitorChartPoint, from, to time.Time) templ.
 	for i := 0; i <= 4; i++ {
 		v := maxMS * int64(i) / 4
 		fmt.Fprintf(&b, `<line class="grid" x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f"/>`, left, w-right, y(v), y(v))
-		fmt.Fprintf(&b, `<text class="axis" x="%.0f" y="%.1f" text-anchor="end">%s</text>`, left-6, y(v)+4, monMSLabel(v))
+		fmt.Fprintf(&b, `<text class="axis%s" x="%.0f" y="%.1f" text-anchor="end">%s</text>`, minor(i), left-6, y(v)+4,
+			monMSLabel(v))
 	}
 	for i := 0; i <= 4; i++ {
 		t := from.Add(time.Duration(float64(to.Sub(from)) * float64(i) / 4))
@@ -107,7 +108,7 @@ func MonitorResponseChart(points []MonitorChartPoint, from, to time.Time) templ.
 		} else if i == 4 {
 			anchor = "end"
 		}
-		fmt.Fprintf(&b, `<text class="tick" x="%.1f" y="%.0f" text-anchor="%s">%s</text>`, x(t), h-8, anchor,
+		fmt.Fprintf(&b, `<text class="tick%s" x="%.1f" y="%.0f" text-anchor="%s">%s</text>`, minor(i), x(t), h-8, anchor,
 			monTickLabel(t, to.Sub(from)))
 	}
 	var seg []string
@@ -133,8 +134,16 @@ func MonitorResponseChart(points []MonitorChartPoint, from, to time.Time) templ.
 	return monRawSVG(b.String())
 }
 
+// minor marks the ticks hidden on narrow screens.
+func minor(i int) string {
+	if i%2 == 1 {
+		return " minor"
+	}
+	return ""
+}
+
 func monNiceCeil(v int64) int64 {
-	for _, n := range []int64{10, 20, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 30000, 60000} {
+	for _, n := range []int64{4, 8, 20, 40, 80, 100, 200, 400, 800, 1000, 2000, 4000, 8000, 10000, 20000, 40000, 60000} {
 		if v <= n {
 			return n
 		}
