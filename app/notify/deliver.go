@@ -20,10 +20,17 @@ type due struct {
 	id, channel int64
 }
 
+// dueDeliveries lists deliveries ready to send: at most a few per channel,
+// so a long backlog on one channel cannot crowd out the others, and each
+// only after the older ones about the same subject to the same channel.
 func (e *Engine) dueDeliveries(ctx context.Context, limit int) ([]due, error) {
-	rows, err := e.st.R.QueryContext(ctx, `SELECT id, channel_id FROM deliveries
-		WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
-		time.Now().UnixMilli(), limit)
+	rows, err := e.st.R.QueryContext(ctx, `SELECT id, channel_id FROM (
+			SELECT d.id, d.channel_id, d.next_attempt_at, ROW_NUMBER() OVER (PARTITION BY d.channel_id
+				ORDER BY d.next_attempt_at, d.id) AS rn
+			FROM deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND NOT EXISTS (
+				SELECT 1 FROM deliveries o WHERE o.channel_id = d.channel_id AND o.subject = d.subject
+				AND o.status = 'pending' AND o.id < d.id))
+		WHERE rn <= ? ORDER BY next_attempt_at, id LIMIT ?`, time.Now().UnixMilli(), 2*e.opt.PerChannel, limit)
 	if err != nil {
 		return nil, fmt.Errorf("notify: due deliveries: %w", err)
 	}
@@ -39,7 +46,8 @@ func (e *Engine) dueDeliveries(ctx context.Context, limit int) ([]due, error) {
 	return out, rows.Err()
 }
 
-// dispatchLoop hands due deliveries to a bounded pool of workers, at most
+// dispatchLoop hands due deliveries (each after the older ones about the
+// same subject to the same channel) to a bounded pool of workers, at most
 // PerChannel at a time to any one channel.
 func (e *Engine) dispatchLoop(ctx context.Context) {
 	jobs := make(chan due)

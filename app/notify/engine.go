@@ -193,7 +193,7 @@ func (e *Engine) matchLoop(ctx context.Context) {
 			signal(e.wakeDispatch)
 			continue
 		}
-		if time.Since(lastRenotify) > 15*time.Second {
+		if time.Since(lastRenotify) > 30*time.Duration(e.poll.Load()) {
 			lastRenotify = time.Now()
 			if err := e.renotify(ctx); err != nil && ctx.Err() == nil {
 				e.log.Error("re-notification failed", "error", err)

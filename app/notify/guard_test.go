@@ -1,0 +1,121 @@
+package notify_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/bitwobbly/bitwobbly/app/notify"
+)
+
+func TestGuardCheckURL(t *testing.T) {
+	self := func() []string { return []string{"127.0.0.1:8080", "status.example.com:443"} }
+	open := &notify.Guard{AllowPrivate: true, Self: self}
+	shut := &notify.Guard{AllowPrivate: false, Self: self}
+	scenarios := []struct {
+		url        string
+		open, shut bool // allowed with and without private channels
+	}{
+		{"https://hooks.slack.com/services/x", true, true},
+		{"http://192.168.1.10:8123/hook", true, false},
+		{"http://10.0.0.5/hook", true, false},
+		{"http://[fd12::1]/hook", true, false},
+		{"http://127.0.0.1:9000/hook", true, false},
+		{"http://localhost:9000/hook", true, false},
+		{"http://127.0.0.1:8080/api/v1/channels", false, false},
+		{"http://localhost:8080/x", false, false},
+		{"http://169.254.169.254/latest/meta-data/", false, false},
+		{"http://[fe80::1]/", false, false},
+		{"http://[::ffff:169.254.169.254]/", false, false},
+		{"http://metadata.google.internal/computeMetadata/v1/", false, false},
+		{"http://100.100.100.200/", false, false},
+		{"http://0.0.0.0:9000/", false, false},
+		{"http://224.0.0.1/", false, false},
+		{"ftp://example.com/", false, false},
+		{"not a url", false, false},
+		{"https://user:pw@example.com/", false, false},
+		{"http://example.com:99999/", false, false},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.url, func(t *testing.T) {
+			if got := open.CheckURL(sc.url) == nil; got != sc.open {
+				t.Errorf("allow-private on: allowed = %v, want %v (%v)", got, sc.open, open.CheckURL(sc.url))
+			}
+			if got := shut.CheckURL(sc.url) == nil; got != sc.shut {
+				t.Errorf("allow-private off: allowed = %v, want %v", got, sc.shut)
+			}
+		})
+	}
+}
+
+// TestGuardRefusesAtDialTime proves the check happens when connecting,
+// not only when saving: a host name that resolves to a refused address
+// (here localhost, with private channels off) cannot be reached.
+func TestGuardRefusesAtDialTime(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	shut := &notify.Guard{AllowPrivate: false}
+	if err := shut.CheckURL("http://loopback.test:" + port); err != nil {
+		t.Fatalf("a plain host name must pass the save-time check: %v", err)
+	}
+	c := shut.Client(2 * time.Second)
+	_, _, err := notify.Do(context.Background(), c, http.MethodPost, "http://localhost:"+port+"/", nil, nil)
+	if !errors.Is(err, notify.ErrRefused) || !notify.IsPermanent(err) {
+		t.Fatalf("dial to localhost with private channels off: %v, want a permanent refusal", err)
+	}
+	self := &notify.Guard{AllowPrivate: true, Self: func() []string { return []string{srv.Listener.Addr().String()} }}
+	_, _, err = notify.Do(context.Background(), self.Client(2*time.Second), http.MethodPost, srv.URL, nil, nil)
+	if !errors.Is(err, notify.ErrRefused) {
+		t.Fatalf("dial to our own address: %v, want refused", err)
+	}
+	open := &notify.Guard{AllowPrivate: true}
+	if _, _, err := notify.Do(context.Background(), open.Client(2*time.Second), http.MethodPost, srv.URL, nil, nil); err != nil {
+		t.Fatalf("loopback with private channels on: %v", err)
+	}
+}
+
+func TestGuardCheckIPUnmapsIPv4(t *testing.T) {
+	g := &notify.Guard{AllowPrivate: true}
+	if err := g.CheckIP(netip.MustParseAddr("::ffff:169.254.169.254"), 80); err == nil {
+		t.Fatal("IPv4-mapped metadata address allowed")
+	}
+}
+
+func FuzzRender(f *testing.F) {
+	f.Add("monitor_down", `{"monitor_id":3,"monitor_name":"API","tags":["a"],"reason":"timeout"}`)
+	f.Add("certificate_expiring", `{"monitor_id":3,"days_left":"2","expires_at":"2026-12-06T00:00:00Z"}`)
+	f.Add("issue_new", `{"issue_id":9,"title":"x","level":7,"url":"/issues/9","tags":"a,b"}`)
+	f.Add("issue_frequency", `{"issue_id":9,"count":1e300,"window_seconds":-5}`)
+	f.Add("x", `[1,2]`)
+	f.Fuzz(func(t *testing.T, kind, payload string) {
+		m := notify.Render(notify.Event{ID: 1, TeamID: 1, Kind: kind, Payload: json.RawMessage(payload),
+			CreatedAt: 1}, "https://bw.example.com")
+		if m.Title == "" {
+			t.Fatal("empty title")
+		}
+		if _, err := json.Marshal(m); err != nil {
+			t.Fatalf("message does not encode: %v", err)
+		}
+	})
+}
+
+func FuzzExcerpt(f *testing.F) {
+	f.Add([]byte("ok"))
+	f.Add([]byte("\xff\xfe<html>\x00\x01"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s := notify.Excerpt(b)
+		if len(s) > 600 {
+			t.Fatalf("excerpt of %d bytes", len(s))
+		}
+		if _, err := json.Marshal(s); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
