@@ -1,12 +1,16 @@
 package e2e
 
 import (
+	"bufio"
 	"encoding/base64"
+	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -205,5 +209,46 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	if err := os.WriteFile(to, b, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestShutdownFinishesInFlightRequests sends SIGTERM while a request is
+// half sent: the server waits for it, answers it, then exits 0.
+func TestShutdownFinishesInFlightRequests(t *testing.T) {
+	srv := startServer(t, serverOptions{})
+	conn, err := net.Dial("tcp", srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// The CSRF check reads the whole form before answering.
+	body := "email=owner%40example.com&password=x&_csrf=not-the-token"
+	fmt.Fprintf(conn, "POST /login HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\n"+
+		"Content-Length: %d\r\n\r\n%s", srv.Addr, len(body), body[:5])
+	time.Sleep(200 * time.Millisecond)
+
+	if err := srv.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	srv.WaitLog(t, "shutting down", 10*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	if !srv.running() {
+		t.Fatal("the server exited with a request in flight")
+	}
+	if _, err := fmt.Fprint(conn, body[5:]); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	status, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.HasPrefix(status, "HTTP/1.1 403") {
+		t.Fatalf("in-flight request got %q, %v; want its 403 answer", status, err)
+	}
+	select {
+	case <-srv.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no exit after the last request finished")
+	}
+	if srv.err != nil {
+		t.Fatalf("exit: %v, want 0", srv.err)
 	}
 }
