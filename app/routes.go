@@ -174,6 +174,22 @@ func (s *Server) routes() {
 	api.POST("/issues/:id/comments", s.apiIssueComment)
 	api.GET("/events/:id", s.apiEventGet)
 	// -- alerts API --
+	api.GET("/channels", s.apiChannelList)
+	api.POST("/channels", s.apiChannelCreate)
+	api.GET("/channels/:id", s.apiChannelGet)
+	api.PATCH("/channels/:id", s.apiChannelUpdate)
+	api.PUT("/channels/:id", s.apiChannelUpdate)
+	api.DELETE("/channels/:id", s.apiChannelDelete)
+	api.POST("/channels/:id/test", s.apiChannelTest)
+	api.GET("/channels/:id/deliveries", s.apiChannelDeliveries)
+	api.GET("/alert-rules", s.apiRuleList)
+	api.POST("/alert-rules", s.apiRuleCreate)
+	api.POST("/alert-rules/preview", s.apiRulePreview)
+	api.GET("/alert-rules/:id", s.apiRuleGet)
+	api.PATCH("/alert-rules/:id", s.apiRuleUpdate)
+	api.PUT("/alert-rules/:id", s.apiRuleUpdate)
+	api.DELETE("/alert-rules/:id", s.apiRuleDelete)
+	api.GET("/alert-rules/:id/preview", s.apiRulePreviewSaved)
 
 	// Public endpoints without a session.
 	// -- push --

@@ -20,6 +20,9 @@ func (s *Server) wire() error {
 	if err := s.wireIssues(); err != nil {
 		return err
 	}
+	if err := s.wireNotify(); err != nil {
+		return err
+	}
 	return nil
 }
 

@@ -1,0 +1,86 @@
+package app
+
+import (
+	"net"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/bitwobbly/bitwobbly/app/notify"
+	"github.com/bitwobbly/bitwobbly/app/notify/discord"
+	"github.com/bitwobbly/bitwobbly/app/notify/email"
+	"github.com/bitwobbly/bitwobbly/app/notify/ntfy"
+	"github.com/bitwobbly/bitwobbly/app/notify/opsgenie"
+	"github.com/bitwobbly/bitwobbly/app/notify/pagerduty"
+	"github.com/bitwobbly/bitwobbly/app/notify/slack"
+	"github.com/bitwobbly/bitwobbly/app/notify/teams"
+	"github.com/bitwobbly/bitwobbly/app/notify/telegram"
+	"github.com/bitwobbly/bitwobbly/app/notify/webhook"
+)
+
+// channelTypes are the notification channels, one package each.
+var channelTypes = []notify.Type{webhook.Type, email.Type, slack.Type, discord.Type, teams.Type,
+	pagerduty.Type, opsgenie.Type, telegram.Type, ntfy.Type}
+
+// notifyEngines holds each server's notification engine (tests run many
+// servers in one process).
+var notifyEngines sync.Map
+
+// notifier is the server's notification engine.
+func (s *Server) notifier() *notify.Engine {
+	v, _ := notifyEngines.Load(s)
+	return v.(*notify.Engine)
+}
+
+// wireNotify creates the notification engine and registers its worker
+// and metrics.
+func (s *Server) wireNotify() error {
+	self := []string{s.cfg.Addr}
+	if s.cfg.BaseURL != "" {
+		if u, err := url.Parse(s.cfg.BaseURL); err == nil {
+			self = append(self, notifyHostPort(u))
+		}
+	}
+	guard := &notify.Guard{AllowPrivate: s.cfg.AllowPrivateChannels}
+	var mu sync.Mutex
+	guard.Self = func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return self
+	}
+	env := notify.Env{HTTP: guard.Client(notifyTimeout), Guard: guard, Mail: s.mail, MailFrom: s.cfg.MailFrom}
+	eng := notify.New(s.store, s.log.With("area", "notify"), s.box, env, channelTypes, notify.Options{
+		Attempts: s.cfg.DeliveryAttempts,
+		BaseURL:  s.cfg.BaseURL,
+		Registry: s.metrics.Registry,
+	})
+	notifyEngines.Store(s, eng)
+	notifySelf.Store(s, func(base string) {
+		u, err := url.Parse(base)
+		if err != nil {
+			return
+		}
+		mu.Lock()
+		self = append(self, notifyHostPort(u))
+		mu.Unlock()
+		eng.SetBaseURL(base)
+	})
+	s.addWorker("notifications", eng.Run)
+	return nil
+}
+
+// notifySelf lets tests tell a server its URL once httptest picked it.
+var notifySelf sync.Map
+
+func notifyHostPort(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	if u.Scheme == "https" {
+		return net.JoinHostPort(u.Hostname(), "443")
+	}
+	return net.JoinHostPort(u.Hostname(), "80")
+}
+
+// notifyTimeout bounds one HTTP request to a provider.
+const notifyTimeout = 20 * time.Second
