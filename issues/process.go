@@ -110,6 +110,10 @@ func (s *Service) handle(ctx context.Context, q queued) {
 		if err = s.process(ctx, q); err == nil || ctx.Err() != nil {
 			break
 		}
+		// A rolled-back write may have named releases that were not stored.
+		s.relMu.Lock()
+		clear(s.releases)
+		s.relMu.Unlock()
 		time.Sleep(time.Duration(try+1) * 50 * time.Millisecond)
 	}
 	if ctx.Err() != nil {

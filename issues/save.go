@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/bitwobbly/bitwobbly/store"
@@ -32,17 +33,9 @@ type issueState struct {
 // new and regressed issues, all in the caller's transaction. A second
 // delivery of the same event id is a no-op.
 func (s *Service) saveEvent(tx *sql.Tx, p Project, ev *Event, data []byte) (Processed, error) {
-	var dup int
-	if err := tx.QueryRow(`SELECT COUNT(*) FROM events WHERE project_id = ? AND event_id = ?`, p.ID,
-		ev.EventID).Scan(&dup); err != nil {
-		return Processed{}, fmt.Errorf("issues: check duplicate: %w", err)
-	}
-	if dup > 0 {
-		return Processed{Duplicate: true}, nil
-	}
 	now := store.Now()
 	ts := ev.Timestamp.UnixMilli()
-	if ev.Release != "" {
+	if ev.Release != "" && !s.knownRelease(p.ID, ev.Release) {
 		if _, err := tx.Exec(`INSERT OR IGNORE INTO releases (project_id, version, first_seen) VALUES (?, ?, ?)`,
 			p.ID, ev.Release, now); err != nil {
 			return Processed{}, fmt.Errorf("issues: release: %w", err)
@@ -60,15 +53,24 @@ func (s *Service) saveEvent(tx *sql.Tx, p Project, ev *Event, data []byte) (Proc
 		r.NewIssue = true
 	case err != nil:
 		return r, fmt.Errorf("issues: find hash: %w", err)
-	default:
-		if st, err = loadIssueState(tx, st.ID); err != nil {
-			return r, err
-		}
 	}
 	r.IssueID = st.ID
 
-	newUser := int64(0)
 	userKey := ev.User.Key()
+	tags, _ := json.Marshal(ev.Tags)
+	res, err := tx.Exec(`INSERT OR IGNORE INTO events (event_id, team_id, project_id, issue_id, hash, timestamp,
+		received_at, level, title, message, release, environment, user_key, tags, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.EventID, p.TeamID, p.ID, st.ID, ev.Grouping.Hash, ts, ev.ReceivedAt.UnixMilli(), ev.Level, ev.Title,
+		trim(ev.Message, 1024), ev.Release, ev.Environment, userKey, string(tags), data)
+	if err != nil {
+		return r, fmt.Errorf("issues: insert event: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		// The same event id was stored before: a retry, counted once.
+		return Processed{IssueID: st.ID, Duplicate: true}, nil
+	}
+	newUser := int64(0)
 	if userKey != "" {
 		res, err := tx.Exec(`INSERT OR IGNORE INTO issue_users (issue_id, user_key) VALUES (?, ?)`, st.ID, userKey)
 		if err != nil {
@@ -76,24 +78,20 @@ func (s *Service) saveEvent(tx *sql.Tx, p Project, ev *Event, data []byte) (Proc
 		}
 		newUser, _ = res.RowsAffected()
 	}
-	tags, _ := json.Marshal(ev.Tags)
-	if _, err := tx.Exec(`INSERT INTO events (event_id, team_id, project_id, issue_id, hash, timestamp, received_at,
-		level, title, message, release, environment, user_key, tags, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ev.EventID, p.TeamID, p.ID, st.ID, ev.Grouping.Hash, ts, ev.ReceivedAt.UnixMilli(), ev.Level, ev.Title,
-		trim(ev.Message, 1024), ev.Release, ev.Environment, userKey, string(tags), data); err != nil {
-		return r, fmt.Errorf("issues: insert event: %w", err)
-	}
-	if _, err := tx.Exec(`UPDATE issues SET event_count = event_count + 1, user_count = user_count + ?,
+	err = tx.QueryRow(`UPDATE issues SET event_count = event_count + 1, user_count = user_count + ?,
 		first_seen = MIN(first_seen, ?), last_seen = MAX(last_seen, ?), level = ?, title = ?, culprit = ?,
 		last_release = CASE WHEN ? = '' THEN last_release ELSE ? END,
-		last_environment = CASE WHEN ? = '' THEN last_environment ELSE ? END, updated_at = ? WHERE id = ?`,
+		last_environment = CASE WHEN ? = '' THEN last_environment ELSE ? END, updated_at = ? WHERE id = ?
+		RETURNING status`,
 		newUser, ts, ts, ev.Level, ev.Title, ev.Culprit, ev.Release, ev.Release, ev.Environment, ev.Environment,
-		now, st.ID); err != nil {
+		now, st.ID).Scan(&st.Status)
+	if err != nil {
 		return r, fmt.Errorf("issues: update issue: %w", err)
 	}
-	st.EventCount++
-	st.UserCount += newUser
-	if !r.NewIssue {
+	if !r.NewIssue && st.Status != "unresolved" {
+		if st, err = loadIssueState(tx, st.ID); err != nil {
+			return r, err
+		}
 		if r.Regressed, err = s.lifecycleOnEvent(tx, p, st, ev, now); err != nil {
 			return r, err
 		}
@@ -108,6 +106,22 @@ func (s *Service) saveEvent(tx *sql.Tx, p Project, ev *Event, data []byte) (Proc
 		err = alertEvent(tx, "issue_regressed", p, st.ID, ev, now)
 	}
 	return r, err
+}
+
+// knownRelease remembers releases already stored, so most events skip
+// the insert.
+func (s *Service) knownRelease(projectID int64, version string) bool {
+	k := itoa(projectID) + "\x00" + version
+	s.relMu.Lock()
+	defer s.relMu.Unlock()
+	if s.releases[k] {
+		return true
+	}
+	if len(s.releases) > 100000 {
+		clear(s.releases)
+	}
+	s.releases[k] = true
+	return false
 }
 
 func createIssue(tx *sql.Tx, p Project, ev *Event, now int64) (int64, error) {
@@ -242,14 +256,19 @@ func rollups(tx *sql.Tx, issueID int64, ev *Event) error {
 		ON CONFLICT (issue_id, hour) DO UPDATE SET count = count + 1`, issueID, hour); err != nil {
 		return fmt.Errorf("issues: hourly: %w", err)
 	}
-	for i, kv := range facetTags(ev) {
-		if i >= 30 {
-			break
-		}
-		if _, err := tx.Exec(`INSERT INTO issue_tags (issue_id, key, value, count) VALUES (?, ?, ?, 1)
-			ON CONFLICT (issue_id, key, value) DO UPDATE SET count = count + 1`, issueID, kv[0], kv[1]); err != nil {
-			return fmt.Errorf("issues: tags: %w", err)
-		}
+	pairs := facetTags(ev)
+	if len(pairs) > 30 {
+		pairs = pairs[:30]
+	}
+	args := make([]any, 0, len(pairs)*3)
+	for _, kv := range pairs {
+		args = append(args, issueID, kv[0], kv[1])
+	}
+	q := `INSERT INTO issue_tags (issue_id, key, value, count) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, 1),", len(pairs)), ",") +
+		` ON CONFLICT (issue_id, key, value) DO UPDATE SET count = count + 1`
+	if _, err := tx.Exec(q, args...); err != nil {
+		return fmt.Errorf("issues: tags: %w", err)
 	}
 	return nil
 }

@@ -31,10 +31,12 @@ type Service struct {
 	wake    chan struct{}
 	limiter *limiter
 
-	keysMu sync.Mutex
-	keys   map[string]cachedKey
-	projMu sync.Mutex
-	projs  map[int64]cachedProject
+	keysMu   sync.Mutex
+	keys     map[string]cachedKey
+	projMu   sync.Mutex
+	projs    map[int64]cachedProject
+	relMu    sync.Mutex
+	releases map[string]bool
 
 	enc *zstd.Encoder
 	dec *zstd.Decoder
@@ -61,7 +63,7 @@ func New(st *store.Store, log *slog.Logger, cfg Config) *Service {
 	enc, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
 	dec, _ := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(1<<30))
 	s := &Service{st: st, log: log, cfg: cfg, wake: make(chan struct{}, 1), limiter: newLimiter(),
-		keys: map[string]cachedKey{}, projs: map[int64]cachedProject{}, enc: enc, dec: dec}
+		keys: map[string]cachedKey{}, projs: map[int64]cachedProject{}, releases: map[string]bool{}, enc: enc, dec: dec}
 	s.accepted = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "bitwobbly_ingest_accepted_total",
 		Help: "Sentry ingest requests by outcome (accepted, or the reason they were refused).",
