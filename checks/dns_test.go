@@ -2,6 +2,8 @@ package checks
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"net"
 	"net/http"
@@ -221,5 +223,32 @@ func TestPingCheck(t *testing.T) {
 		Config: Config{PingCount: 1}, Timeout: time.Second})
 	if out.Status != store.ResultDown || !strings.Contains(out.Reason, "refused on this instance") {
 		t.Errorf("restricted ping: %+v", out)
+	}
+}
+
+func TestDNSOverTLS(t *testing.T) {
+	ca := newTestCA(t)
+	der, key := ca.leaf(t, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour), nil,
+		[]net.IP{net.ParseIP("127.0.0.1")})
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{{
+		Certificate: [][]byte{der}, PrivateKey: key}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &dns.Server{Listener: ln, Net: "tcp-tls", Handler: dnsHandler(t)}
+	go srv.ActivateAndServe()
+	defer srv.Shutdown()
+
+	cfg := Config{RecordType: "A", DNSProtocol: "tls", DNSServer: ln.Addr().String(), Expect: []string{"192.0.2.1"},
+		ExpectMode: "contains_all", ExpectRcode: "NOERROR"}
+	out := NewChecker(ca.pool, false).Run(context.Background(), Job{Type: "dns", Target: "example.test", Config: cfg,
+		Timeout: 2 * time.Second})
+	if out.Status != store.ResultUp {
+		t.Errorf("DoT with a trusted server: %+v", out)
+	}
+	out = NewChecker(x509.NewCertPool(), false).Run(context.Background(), Job{Type: "dns", Target: "example.test",
+		Config: cfg, Timeout: 2 * time.Second})
+	if out.Status != store.ResultDown || !strings.Contains(out.Reason, "not trusted") {
+		t.Errorf("DoT with an untrusted server: %+v", out)
 	}
 }

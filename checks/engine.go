@@ -457,13 +457,9 @@ func (e *Engine) record(ctx context.Context, id int64, out Outcome, at time.Time
 	e.log.Error("store check result", "monitor_id", id, "error", err)
 }
 
-// acquire takes a global and a per-host slot.
+// acquire takes a per-host slot, then a global one, so checks waiting
+// for a busy host never hold global slots other hosts could use.
 func (e *Engine) acquire(ctx context.Context, host string) (func(), bool) {
-	select {
-	case e.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, false
-	}
 	e.mu.Lock()
 	hs := e.hosts[host]
 	if hs == nil {
@@ -474,10 +470,15 @@ func (e *Engine) acquire(ctx context.Context, host string) (func(), bool) {
 	select {
 	case hs <- struct{}{}:
 	case <-ctx.Done():
-		<-e.sem
 		return nil, false
 	}
-	return func() { <-hs; <-e.sem }, true
+	select {
+	case e.sem <- struct{}{}:
+	case <-ctx.Done():
+		<-hs
+		return nil, false
+	}
+	return func() { <-e.sem; <-hs }, true
 }
 
 // finished puts the monitor back on the schedule at its next slot after

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -269,5 +270,35 @@ func TestRollupsAndUptime(t *testing.T) {
 	}
 	if p := (Uptime{Checks: 1440, Failures: 30}).Percent(); p < 97.9 || p > 98 {
 		t.Errorf("percent = %v", p)
+	}
+}
+
+func TestCertificateExpiringOncePerDay(t *testing.T) {
+	e := newEngineEnv(t)
+	m, err := e.st.CreateMonitor(context.Background(), store.Monitor{TeamID: e.teamID, Name: "cert", Type: "tls",
+		Target: "shop.example:443", Config: ConfigJSON(Config{CertWarnDays: 14}), IntervalSeconds: 3600,
+		TimeoutSeconds: 5, FailureThreshold: 1, RecoveryThreshold: 1, Enabled: true, Tags: []string{"shop"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.start(Options{})
+	now := time.Now()
+	cert := &CertInfo{Subject: "CN=shop.example", NotAfter: now.Add(5*24*time.Hour + time.Hour)}
+	out := Outcome{Status: store.ResultDegraded, LatencyMS: 3, Reason: "expires in 5 days", Cert: cert}
+	for _, at := range []time.Time{now, now.Add(time.Hour), now.Add(23 * time.Hour), now.Add(25 * time.Hour)} {
+		if _, _, err := e.eng.apply(context.Background(), m.ID, out, at, applyOpts{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	var payload string
+	e.st.R.QueryRow(`SELECT COUNT(*), MAX(payload) FROM alert_events WHERE kind = 'certificate_expiring'`).Scan(&n, &payload)
+	if n != 2 {
+		t.Errorf("certificate_expiring events: %d, want 2 (one per day)", n)
+	}
+	for _, want := range []string{`"days_left":5`, `"expires_at":`, `"monitor_name":"cert"`, `"tags":["shop"]`} {
+		if !strings.Contains(payload, want) {
+			t.Errorf("payload %s lacks %s", payload, want)
+		}
 	}
 }
