@@ -198,6 +198,9 @@ func (e *Engine) matchLoop(ctx context.Context) {
 			if err := e.renotify(ctx); err != nil && ctx.Err() == nil {
 				e.log.Error("re-notification failed", "error", err)
 			}
+			if err := e.evaluateIssueRules(ctx); err != nil && ctx.Err() == nil {
+				e.log.Error("issue frequency rules failed", "error", err)
+			}
 		}
 		if !e.sleep(ctx, e.wakeMatch) {
 			return

@@ -22,6 +22,9 @@ type PreviewRow struct {
 // (saved or not) with its filters, cooldown and maintenance windows, and
 // lists the events it would have acted on, newest first.
 func (e *Engine) Preview(ctx context.Context, r Rule, days int) ([]PreviewRow, error) {
+	if r.Trigger == "issue_frequency" || r.Trigger == "issue_users" {
+		return e.previewIssueHits(ctx, r)
+	}
 	since := time.Now().AddDate(0, 0, -days).UnixMilli()
 	rows, err := e.st.R.QueryContext(ctx, `SELECT id, team_id, kind, COALESCE(monitor_id, 0), COALESCE(project_id, 0),
 		COALESCE(issue_id, 0), payload, created_at FROM alert_events WHERE team_id = ? AND created_at >= ?
@@ -94,6 +97,29 @@ func (e *Engine) Preview(ctx context.Context, r Rule, days int) ([]PreviewRow, e
 	}
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
+}
+
+// previewIssueHits lists the issues over a frequency rule's threshold in
+// its window right now.
+func (e *Engine) previewIssueHits(ctx context.Context, r Rule) ([]PreviewRow, error) {
+	now := time.Now()
+	hits, err := e.issueHits(ctx, r, now)
+	if err != nil {
+		return nil, err
+	}
+	var out []PreviewRow
+	for _, h := range hits {
+		key := "count"
+		if r.Trigger == "issue_users" {
+			key = "users"
+		}
+		p, _ := json.Marshal(map[string]any{"issue_id": h.issueID, "title": h.title, key: h.n,
+			"window_seconds": r.WindowSeconds})
+		ev := Event{Kind: r.Trigger, IssueID: h.issueID, Payload: p, CreatedAt: now.UnixMilli()}
+		out = append(out, PreviewRow{Kind: r.Trigger, Title: Render(ev, "").Title, CreatedAt: now.UnixMilli(),
+			Outcome: "fire"})
 	}
 	return out, nil
 }
