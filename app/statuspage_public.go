@@ -249,7 +249,8 @@ func (p *pageService) notFound(c echo.Context) error {
 
 // message renders a short uncached page in a neutral frame.
 func (p *pageService) message(c echo.Context, status int, v views.MessageView, base string) error {
-	frame := views.PublicPage{Title: v.Heading, Name: "Status", Base: base, StateClass: "none", NoIndex: true}
+	frame := views.PublicPage{Title: v.Heading, Name: "Status", Base: base, StateClass: "none", NoIndex: true,
+		Neutral: true}
 	h := c.Response().Header()
 	h.Set("Content-Security-Policy", pageCSP(""))
 	h.Set("X-Robots-Tag", "noindex")

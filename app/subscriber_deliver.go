@@ -88,7 +88,7 @@ func (p *pageService) notifyOnce(ctx context.Context, now time.Time) error {
 			return err
 		}
 	}
-	if updCursor > 0 {
+	if updCursor >= 0 {
 		if err := p.db.SetCursor(ctx, "incident_updates", updCursor); err != nil {
 			return err
 		}
@@ -104,18 +104,16 @@ func (e spEvent) incidentTeam() int64 {
 // starts at the newest update, so history is never mailed out.
 func (p *pageService) updateEvents(ctx context.Context) ([]spEvent, int64, error) {
 	st := p.s.store
-	cur, err := p.db.Cursor(ctx, "incident_updates")
+	cur, found, err := p.db.Cursor(ctx, "incident_updates")
 	if err != nil {
-		return nil, 0, err
+		return nil, -1, err
 	}
-	if cur == 0 {
+	if !found {
 		var max int64
-		st.R.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM incident_updates`).Scan(&max)
-		if max == 0 {
-			return nil, 0, nil
-		}
-		return nil, max, nil
+		err := st.R.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM incident_updates`).Scan(&max)
+		return nil, max, err
 	}
+	start := cur
 	rows, err := st.R.QueryContext(ctx, `SELECT u.id, u.incident_id, u.status, u.body, u.created_at, i.team_id,
 		(SELECT MIN(id) FROM incident_updates WHERE incident_id = u.incident_id)
 		FROM incident_updates u JOIN incidents i ON i.id = u.incident_id WHERE u.id > ? ORDER BY u.id LIMIT 200`, cur)
@@ -137,6 +135,9 @@ func (p *pageService) updateEvents(ctx context.Context) ([]spEvent, int64, error
 	}
 	rows.Close()
 	var out []spEvent
+	if len(list) == 0 && cur == start {
+		return nil, -1, nil
+	}
 	for _, r := range list {
 		in, err := p.db.Incident(ctx, r.team, r.inc)
 		if err != nil {
@@ -160,12 +161,12 @@ func (p *pageService) updateEvents(ctx context.Context) ([]spEvent, int64, error
 
 // maintEvents finds windows that started or ended since the last run.
 func (p *pageService) maintEvents(ctx context.Context, now time.Time) ([]spEvent, int64, error) {
-	last, err := p.db.Cursor(ctx, "maintenance_ms")
+	last, found, err := p.db.Cursor(ctx, "maintenance_ms")
 	if err != nil {
 		return nil, 0, err
 	}
 	nowMS := now.UnixMilli()
-	if last == 0 || nowMS-last > 24*3600*1000 {
+	if !found || nowMS-last > 24*3600*1000 {
 		return nil, nowMS, nil
 	}
 	rows, err := p.s.store.R.QueryContext(ctx, `SELECT DISTINCT team_id FROM maintenance`)

@@ -18,6 +18,8 @@ type PublicPage struct {
 	Footer       string
 	PoweredBy    bool
 	CanSubscribe bool
+	// Neutral hides the page's links (error and access pages name nothing).
+	Neutral bool
 }
 
 // PublicLink is a header link.

@@ -92,14 +92,14 @@ func (m Maintenance) Active(now time.Time) (Window, bool) {
 	if !ok || start.After(now) {
 		return Window{}, false
 	}
-	return Window{start, end}, true
+	return Window{start.UTC(), end.UTC()}, true
 }
 
 // Next returns the first window of m starting after now.
 func (m Maintenance) Next(now time.Time) (Window, bool) {
 	start, end, ok := checks.MaintenanceOccurrence(m.window(), now)
 	if ok && start.After(now) {
-		return Window{start, end}, true
+		return Window{start.UTC(), end.UTC()}, true
 	}
 	if ok {
 		return m.Next(end)

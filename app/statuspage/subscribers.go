@@ -224,14 +224,13 @@ func (d *DB) DeliveryDone(ctx context.Context, id int64, sent bool, next int64, 
 	})
 }
 
-// Cursor reads a notifier cursor (0 when unset).
-func (d *DB) Cursor(ctx context.Context, name string) (int64, error) {
-	var v int64
-	err := d.st.R.QueryRowContext(ctx, `SELECT value FROM statuspage_cursors WHERE name=?`, name).Scan(&v)
+// Cursor reads a notifier cursor; found is false when it was never set.
+func (d *DB) Cursor(ctx context.Context, name string) (v int64, found bool, err error) {
+	err = d.st.R.QueryRowContext(ctx, `SELECT value FROM statuspage_cursors WHERE name=?`, name).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
+		return 0, false, nil
 	}
-	return v, err
+	return v, err == nil, err
 }
 
 // SetCursor stores a notifier cursor.

@@ -1,0 +1,196 @@
+package app
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bitwobbly/bitwobbly/app/webhooksign"
+)
+
+// waitFor polls cond until it holds or a generous deadline passes.
+func spWaitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (m *resendMock) count() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.mails)
+}
+
+func (m *resendMock) mail(i int) map[string]any {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.mails[i]
+}
+
+// postForm posts a public form without cookies or CSRF token.
+func (e *testEnv) postForm(path string, form url.Values) (int, string) {
+	e.t.Helper()
+	res, err := http.PostForm(e.URL+path, form)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+var linkRE = regexp.MustCompile(`https?://[^\s]+`)
+
+// TestSubscriptionFlow subscribes by e-mail through a loopback Resend
+// mock: confirmation, an incident notice with an unsubscribe link, no
+// mail after unsubscribing, and no repeated mails to one address.
+func TestSubscriptionFlow(t *testing.T) {
+	mock := &resendMock{}
+	api := httptest.NewServer(mock)
+	defer api.Close()
+	e := newTestEnv(t, func(c *Config) {
+		c.ResendAPIKey, c.ResendBaseURL = "re_test_key", api.URL
+		c.MailFrom = "Status <status@example.com>"
+	})
+	_, _, comps := seedPage(e, "acme")
+
+	code, body := e.postForm("/status/acme/subscribe", url.Values{"email": {"visitor@example.com"}})
+	if code != http.StatusOK || !strings.Contains(body, "Check your inbox") {
+		t.Fatalf("subscribe: %d %s", code, body)
+	}
+	spWaitFor(t, "the confirmation mail", func() bool { return mock.count() == 1 })
+	confirm := mock.mail(0)
+	if to, _ := confirm["to"].([]any); len(to) != 1 || to[0] != "visitor@example.com" {
+		t.Fatalf("confirmation to %v", confirm["to"])
+	}
+	link := linkRE.FindString(confirm["text"].(string))
+	if !strings.Contains(link, "/status/acme/confirm/") {
+		t.Fatalf("no confirmation link in %q", confirm["text"])
+	}
+
+	// Asking again does not mail the address again (no mail bombing).
+	for i := 0; i < 3; i++ {
+		e.postForm("/status/acme/subscribe", url.Values{"email": {"visitor@example.com"}})
+	}
+	res, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(page), "You are subscribed") {
+		t.Fatalf("confirm: %d %s", res.StatusCode, page)
+	}
+	if n := mock.count(); n != 1 {
+		t.Fatalf("repeated subscriptions sent %d mails, want 1", n)
+	}
+
+	e.apiJSON("POST", "/api/v1/incidents", map[string]any{"title": "Payments failing", "impact": "critical",
+		"body": "Card payments fail.", "component_ids": []any{comps[0]["id"]}}, 201)
+	spWaitFor(t, "the incident mail", func() bool { return mock.count() == 2 })
+	notice := mock.mail(1)
+	text, _ := notice["text"].(string)
+	if !strings.Contains(notice["subject"].(string), "New incident: Payments failing") ||
+		!strings.Contains(text, "Card payments fail.") {
+		t.Errorf("incident mail: %v / %q", notice["subject"], text)
+	}
+	hdrs, _ := notice["headers"].(map[string]any)
+	unsub, _ := hdrs["List-Unsubscribe"].(string)
+	if !strings.Contains(unsub, "/status/acme/unsubscribe/") || !strings.Contains(text, "/unsubscribe/") {
+		t.Fatalf("incident mail lacks an unsubscribe link: %v %q", hdrs, text)
+	}
+	unsubURL := strings.Trim(unsub, "<>")
+	res, err = http.PostForm(unsubURL, url.Values{"List-Unsubscribe": {"One-Click"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("unsubscribe: %d", res.StatusCode)
+	}
+	e.apiJSON("POST", "/api/v1/incidents", map[string]any{"title": "Another one",
+		"component_ids": []any{comps[0]["id"]}}, 201)
+	time.Sleep(3 * time.Second)
+	if n := mock.count(); n != 2 {
+		t.Errorf("%d mails after unsubscribing, want still 2", n)
+	}
+}
+
+// TestSubscribeRateLimitAndBadInput refuses bad addresses and floods.
+func TestSubscribeRateLimitAndBadInput(t *testing.T) {
+	e := newTestEnv(t)
+	seedPage(e, "acme")
+	for _, bad := range []string{"", "not-an-address", "a@b", "x@example.com, y@example.com", "<script>@x.com"} {
+		if code, _ := e.postForm("/status/acme/subscribe", url.Values{"email": {bad}}); code != http.StatusBadRequest {
+			t.Errorf("subscribe %q = %d, want 400", bad, code)
+		}
+	}
+	if code, _ := e.postForm("/status/acme/subscribe", url.Values{"email": {"a@example.com"},
+		"component_ids": {"999"}}); code != http.StatusBadRequest {
+		t.Errorf("unknown component = %d, want 400", code)
+	}
+	last := 0
+	for i := 0; i < subscribeLimit+2; i++ {
+		last, _ = e.postForm("/status/acme/subscribe", url.Values{"email": {"flood@example.com"}})
+	}
+	if last != http.StatusTooManyRequests {
+		t.Errorf("flood of subscriptions ends with %d, want 429", last)
+	}
+}
+
+// TestWebhookSubscription delivers a signed incident notice.
+func TestWebhookSubscription(t *testing.T) {
+	type hit struct {
+		hdr  http.Header
+		body []byte
+	}
+	var mu sync.Mutex
+	var hits []hit
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		hits = append(hits, hit{r.Header.Clone(), b})
+		mu.Unlock()
+	}))
+	defer recv.Close()
+	e := newTestEnv(t)
+	_, _, comps := seedPage(e, "acme")
+	code, body := e.postForm("/status/acme/subscribe", url.Values{"kind": {"webhook"}, "url": {recv.URL + "/hook"}})
+	secret := regexp.MustCompile(`whsec_[A-Za-z0-9+/=]+`).FindString(body)
+	if code != http.StatusCreated || secret == "" {
+		t.Fatalf("webhook subscribe: %d %s", code, body)
+	}
+	e.apiJSON("POST", "/api/v1/incidents", map[string]any{"title": "Queue stuck",
+		"component_ids": []any{comps[0]["id"]}}, 201)
+	spWaitFor(t, "the webhook", func() bool { mu.Lock(); defer mu.Unlock(); return len(hits) > 0 })
+	mu.Lock()
+	h := hits[0]
+	mu.Unlock()
+	key, err := webhooksign.Key(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ts int64
+	json.Unmarshal([]byte(h.hdr.Get("webhook-timestamp")), &ts)
+	want := webhooksign.Signature(key, h.hdr.Get("webhook-id"), time.Unix(ts, 0), h.body)
+	if h.hdr.Get("webhook-signature") != want {
+		t.Errorf("signature %q, want %q", h.hdr.Get("webhook-signature"), want)
+	}
+	var payload map[string]any
+	json.Unmarshal(h.body, &payload)
+	if payload["type"] != "incident.created" {
+		t.Errorf("payload type %v", payload["type"])
+	}
+}
