@@ -18,6 +18,7 @@ import (
 // uncaught script error or missing security header.
 func TestCSPIsSatisfiedByTheDashboard(t *testing.T) {
 	srv := startServer(t, serverOptions{})
+	seedAreas(t, srv)
 	b := newBrowser(t, browserOptions{})
 	b.SignIn(t, srv, ownerEmail, ownerPassword)
 
@@ -53,6 +54,29 @@ func TestCSPIsSatisfiedByTheDashboard(t *testing.T) {
 		}
 	}
 	t.Logf("visited %d pages: %v", len(seen), keys(seen))
+}
+
+// seedAreas creates one object of each area through the public API, so the
+// crawl reaches detail pages too. An area whose API refuses is only logged.
+func seedAreas(t *testing.T, srv *server) {
+	t.Helper()
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(hook.Close)
+	for _, c := range []struct {
+		path string
+		body map[string]any
+	}{
+		{"/api/v1/monitors", map[string]any{"name": "Self", "type": "http", "url": srv.URL + "/healthz",
+			"interval_seconds": 60}},
+		{"/api/v1/projects", map[string]any{"name": "Web app"}},
+		{"/api/v1/status-pages", map[string]any{"slug": "public", "title": "Public status"}},
+		{"/api/v1/channels", map[string]any{"name": "Ops hook", "type": "webhook",
+			"config": map[string]any{"url": hook.URL}}},
+	} {
+		if r := srv.API(t, http.MethodPost, c.path, c.body); r.Status != http.StatusCreated {
+			t.Logf("seeding %s: %d %s", c.path, r.Status, r.Body)
+		}
+	}
 }
 
 // localPage keeps links to dashboard pages of this origin.

@@ -34,6 +34,13 @@
 //     email, password) signs in through the form, b.Screenshot(t, "name")
 //     saves a full-page PNG under e2e/artifacts/<TestName>/name.png, and
 //     b.Console() / b.CSPViolations() return what the pages logged.
+//
+// chromedp here is v0.23 with the generic API: selectors are typed
+// (chromedp.CSS("#id"), not the old ByQuery option), actions that read
+// return their value (get(t, b, chromedp.Value(chromedp.CSS("#x"))),
+// chromedp.Evaluate[int](js)), and protocol commands run through
+// command(emulation.X, emulation.XParams{…}). See docs/MIGRATION.md in the
+// module for the old-to-new names.
 package e2e
 
 import (
