@@ -32,6 +32,13 @@ func (s *Server) wireIssues() error {
 		s.metrics.Registry.MustRegister(c)
 	}
 	s.addWorker("issues-process-pool", svc.Start)
+	s.addCron("@every 1m", "issues-wake-ignored", func(ctx context.Context) {
+		if n, err := svc.WakeIgnored(ctx); err != nil {
+			s.log.Warn("wake ignored issues", "error", err)
+		} else if n > 0 {
+			s.log.Info("ignored issues woke up", "count", n)
+		}
+	})
 	s.homeCounters = append(s.homeCounters, func(ctx context.Context, teamID int64, v *views.HomeView) error {
 		n, err := svc.CountUnresolved(ctx, teamID)
 		v.OpenIssues = n

@@ -341,3 +341,38 @@ func recount(tx *sql.Tx, id int64) error {
 	}
 	return nil
 }
+
+// WakeIgnored moves issues whose ignore period ended back to unresolved,
+// so they show in the inbox even before their next event.
+func (s *Service) WakeIgnored(ctx context.Context) (int64, error) {
+	now := store.Now()
+	var n int64
+	err := s.st.Write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.Query(`SELECT id FROM issues WHERE status = 'ignored' AND ignore_until IS NOT NULL
+			AND ignore_until <= ? LIMIT 1000`, now)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		for _, id := range ids {
+			if err := reopen(tx, id, "escalating", now); err != nil {
+				return err
+			}
+			if err := activity(tx, id, 0, "status", "The ignore period ended. Back to unresolved.", now); err != nil {
+				return err
+			}
+		}
+		n = int64(len(ids))
+		return nil
+	})
+	return n, err
+}

@@ -350,3 +350,23 @@ func TestItemsKeptForLater(t *testing.T) {
 		t.Errorf("release health = %+v, want 7 sessions, 2 crashed", rel)
 	}
 }
+
+func TestWakeIgnored(t *testing.T) {
+	f := newFixture(t, Config{})
+	f.start()
+	ctx := context.Background()
+	f.send(ev(500, ""))
+	f.drain()
+	list, _ := f.svc.Issues(ctx, Filter{TeamID: 1})
+	id := list[0].ID
+	if err := f.svc.UpdateIssue(ctx, 1, 0, id, Change{Status: "ignored", IgnoreUntil: store.Now() + 30}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := f.svc.WakeIgnored(ctx); n != 0 || f.issue(id).Status != "ignored" {
+		t.Fatalf("woke %d before the time", n)
+	}
+	time.Sleep(60 * time.Millisecond)
+	if n, err := f.svc.WakeIgnored(ctx); n != 1 || err != nil || f.issue(id).Status != "unresolved" {
+		t.Fatalf("woke %d (%v), status %s", n, err, f.issue(id).Status)
+	}
+}
