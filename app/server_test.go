@@ -22,7 +22,9 @@ func TestPanicsBecomeA500(t *testing.T) {
 	e.srv.echo.GET("/boom", boom)
 
 	code, body := e.api("GET", "/api/v1/boom", nil)
-	var got struct{ Error struct{ Code, Message string } }
+	var got struct {
+		Error struct{ Code, Message string }
+	}
 	if err := json.Unmarshal(body, &got); err != nil || code != 500 || got.Error.Code != "internal" {
 		t.Errorf("API panic: %d %s", code, body)
 	}
