@@ -61,7 +61,7 @@ func (e *Engine) apply(ctx context.Context, id int64, out Outcome, at time.Time,
 		case pushStart:
 			m.PushStartedAt = at.UnixMilli()
 		}
-		if m.Status == StatusMaintenance {
+		if m.Status == StatusMaintenance || e.maintenanceAt(id, at) {
 			m.LastCheckedAt, m.LastLatencyMS = at.UnixMilli(), out.LatencyMS
 			saved = m
 			return store.SaveMonitorState(ctx, tx, m)
@@ -192,4 +192,13 @@ func (e *Engine) setMaintenance(ctx context.Context, id int64, on bool, title st
 		e.store.Publish("team:" + strconv.FormatInt(saved.TeamID, 10))
 	}
 	return saved, err
+}
+
+// maintenanceAt reports whether a window covers the monitor at t, so a
+// check that was running when a window began raises no alert.
+func (e *Engine) maintenanceAt(id int64, t time.Time) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, on := e.maintenanceLocked(id, t)
+	return on
 }

@@ -262,10 +262,7 @@ func (e *Engine) upsertLocked(m store.Monitor, spread bool) *entry {
 		spread = false
 	}
 	changed := en.m.IntervalSeconds != m.IntervalSeconds
-	en.m = m
-	en.job = Job{Type: m.Type, Target: m.Target, Config: ParseConfig(m.Config),
-		Timeout: time.Duration(m.TimeoutSeconds) * time.Second}
-	en.host = hostOf(m.Type, m.Target)
+	setJob(en, m)
 	active := m.Enabled && m.Type != "push" && m.Type != "manual"
 	switch {
 	case !active && en.index >= 0:
@@ -407,6 +404,7 @@ func (e *Engine) InMaintenance(id int64) bool {
 // a would-be failure once, and applies the verdict.
 func (e *Engine) runCheck(ctx context.Context, id int64, job Job, host string, due time.Time, confirm bool) {
 	defer e.wg.Done()
+	dispatched := e.now()
 	release, ok := e.acquire(ctx, host)
 	if !ok {
 		e.finished(id, due)
@@ -423,7 +421,7 @@ func (e *Engine) runCheck(ctx context.Context, id int64, job Job, host string, d
 	}
 	release()
 	if e.metrics != nil {
-		e.metrics.observe(job.Type, start.Sub(due), e.now().Sub(start), out)
+		e.metrics.observe(job.Type, start.Sub(due), start.Sub(dispatched), e.now().Sub(start), out)
 	}
 	if ctx.Err() != nil {
 		e.finished(id, due)
@@ -515,10 +513,19 @@ func (e *Engine) refresh(m store.Monitor) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if en := e.entries[m.ID]; en != nil {
-		en.m = m
-		en.job = Job{Type: m.Type, Target: m.Target, Config: ParseConfig(m.Config),
-			Timeout: time.Duration(m.TimeoutSeconds) * time.Second}
+		setJob(en, m)
 	}
+}
+
+// setJob stores m on the entry, parsing its configuration only when it
+// changed.
+func setJob(en *entry, m store.Monitor) {
+	if en.job.Type == "" || en.m.Config != m.Config || en.m.Type != m.Type || en.m.Target != m.Target {
+		en.job = Job{Type: m.Type, Target: m.Target, Config: ParseConfig(m.Config)}
+		en.host = hostOf(m.Type, m.Target)
+	}
+	en.job.Timeout = time.Duration(m.TimeoutSeconds) * time.Second
+	en.m = m
 }
 
 // sweep applies maintenance windows that began or ended and push

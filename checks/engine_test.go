@@ -18,7 +18,7 @@ import (
 )
 
 type engineEnv struct {
-	t      *testing.T
+	t      testing.TB
 	st     *store.Store
 	teamID int64
 	eng    *Engine
@@ -26,7 +26,7 @@ type engineEnv struct {
 	done   chan struct{}
 }
 
-func newEngineEnv(t *testing.T) *engineEnv {
+func newEngineEnv(t testing.TB) *engineEnv {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st, err := store.Open(context.Background(), t.TempDir(), log, store.Options{})

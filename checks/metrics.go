@@ -14,6 +14,7 @@ import (
 type Metrics struct {
 	checks   *prometheus.CounterVec
 	lag      prometheus.Histogram
+	wait     prometheus.Histogram
 	duration *prometheus.HistogramVec
 	engine   *Engine
 
@@ -39,6 +40,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Actual minus due start time of checks.",
 			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}),
+		wait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "bitwobbly_check_slot_wait_seconds",
+			Help:    "Part of the start lag spent waiting for a global or per-host concurrency slot.",
+			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "bitwobbly_check_duration_seconds",
 			Help:    "Time a check took, by monitor type.",
@@ -52,15 +58,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		countDesc: prometheus.NewDesc("bitwobbly_monitor_checks_total",
 			"Checks of the monitor since the process started, by result.", []string{"monitor_id", "result"}, nil),
 	}
-	reg.MustRegister(m.checks, m.lag, m.duration, m)
+	reg.MustRegister(m.checks, m.lag, m.wait, m.duration, m)
 	return m
 }
 
-func (m *Metrics) observe(typ string, lag, took time.Duration, out Outcome) {
-	if lag < 0 {
-		lag = 0
-	}
-	m.lag.Observe(lag.Seconds())
+func (m *Metrics) observe(typ string, lag, wait, took time.Duration, out Outcome) {
+	m.lag.Observe(max(lag, 0).Seconds())
+	m.wait.Observe(max(wait, 0).Seconds())
 	m.duration.WithLabelValues(typ).Observe(took.Seconds())
 	m.checks.WithLabelValues(typ, resultName(out.Status)).Inc()
 }

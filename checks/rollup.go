@@ -100,7 +100,7 @@ func (r *Rollups) rollMinutes(ctx context.Context, limit time.Time) error {
 	for key, a := range acc {
 		out = append(out, a.rollup(key[0], ResMinute, key[1]))
 	}
-	if err := r.store.UpsertRollups(ctx, out); err != nil {
+	if err := r.upsert(ctx, out); err != nil {
 		return err
 	}
 	return r.store.SetRollupMark(ctx, ResMinute, end)
@@ -216,7 +216,20 @@ func (r *Rollups) rollBucket(ctx context.Context, from, to int, start int64) err
 	for id, ps := range parts {
 		out = append(out, Merge(id, to, start, ps))
 	}
-	return r.store.UpsertRollups(ctx, out)
+	return r.upsert(ctx, out)
+}
+
+// upsert writes rollups in transactions of at most 500 rows, so checks
+// recording results never wait long behind them.
+func (r *Rollups) upsert(ctx context.Context, rs []store.Rollup) error {
+	for len(rs) > 0 {
+		n := min(len(rs), 500)
+		if err := r.store.UpsertRollups(ctx, rs[:n]); err != nil {
+			return err
+		}
+		rs = rs[n:]
+	}
+	return nil
 }
 
 // Merge combines finer rollups into one bucket.

@@ -96,7 +96,9 @@ func main() {
 	after := dbBytes(data)
 
 	checks := m1["bitwobbly_checks_total"] - m0["bitwobbly_checks_total"]
-	p50, p99, maxBucket := lagQuantiles(m0, m1)
+	p50, p99, maxBucket := quantiles(m0, m1, "bitwobbly_check_start_lag_seconds_bucket{le=\"")
+	w50, w99, _ := quantiles(m0, m1, "bitwobbly_check_slot_wait_seconds_bucket{le=\"")
+	d50, d99, _ := quantiles(m0, m1, "bitwobbly_check_duration_seconds_bucket{type=\"http\",le=\"")
 	cpu := cpu1 - cpu0
 	perResult, perMonitorDay := growth(data, *interval)
 	fmt.Printf("\nmonitors %d, interval %d s, measured %s after a cold restart, 2 cores shared\n",
@@ -104,6 +106,8 @@ func main() {
 	fmt.Printf("| monitors checked within the first %d s | %d of %d |\n", *interval, checkedInFirst, created)
 	fmt.Printf("| checks run | %.0f (%.1f/s) |\n", checks, checks/elapsed.Seconds())
 	fmt.Printf("| start lag p50 / p99 | %s / %s (largest bucket reached: %s) |\n", p50, p99, maxBucket)
+	fmt.Printf("| of which waiting for a slot p50 / p99 | %s / %s |\n", w50, w99)
+	fmt.Printf("| check duration p50 / p99 | %s / %s |\n", d50, d99)
 	fmt.Printf("| peak RSS | %.1f MB |\n", float64(peakRSS.Load())/1e6)
 	fmt.Printf("| CPU | %.1f s in %s = %.1f%% of one core |\n", cpu, elapsed.Round(time.Second), 100*cpu/elapsed.Seconds())
 	fmt.Printf("| cost per check | %.0f µs CPU (server side, everything included) |\n", 1e6*cpu/math.Max(checks, 1))
@@ -243,26 +247,28 @@ func scrape(base string) map[string]float64 {
 		switch {
 		case strings.HasPrefix(name, "bitwobbly_checks_total"):
 			out["bitwobbly_checks_total"] += v
-		case strings.HasPrefix(name, "bitwobbly_check_start_lag_seconds"):
+		case strings.HasPrefix(name, "bitwobbly_check_start_lag_seconds"),
+			strings.HasPrefix(name, "bitwobbly_check_slot_wait_seconds"),
+			strings.HasPrefix(name, "bitwobbly_check_duration_seconds_bucket"):
 			out[name] = v
 		}
 	}
 	return out
 }
 
-// lagQuantiles estimates quantiles from the histogram's bucket counts
-// (upper bounds; a quantile is the first bucket holding it).
-func lagQuantiles(m0, m1 map[string]float64) (string, string, string) {
+// quantiles estimates quantiles from a histogram's bucket counts (upper
+// bounds; a quantile is the first bucket holding it).
+func quantiles(m0, m1 map[string]float64, prefix string) (string, string, string) {
 	type bucket struct {
 		le    float64
 		count float64
 	}
 	var bs []bucket
 	for k, v := range m1 {
-		if !strings.HasPrefix(k, "bitwobbly_check_start_lag_seconds_bucket{le=\"") {
+		if !strings.HasPrefix(k, prefix) {
 			continue
 		}
-		le := strings.TrimSuffix(strings.TrimPrefix(k, "bitwobbly_check_start_lag_seconds_bucket{le=\""), "\"}")
+		le := strings.TrimSuffix(strings.TrimPrefix(k, prefix), "\"}")
 		f, err := strconv.ParseFloat(le, 64)
 		if le == "+Inf" {
 			f, err = math.Inf(1), nil
