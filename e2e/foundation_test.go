@@ -146,3 +146,27 @@ func TestDashboardLooks(t *testing.T) {
 		})
 	}
 }
+
+// TestDashboardWithoutJavaScript: signing in, making a token and signing
+// out work with scripts off.
+func TestDashboardWithoutJavaScript(t *testing.T) {
+	srv := startServer(t, serverOptions{})
+	b := newBrowser(t, browserOptions{NoJS: true})
+	b.SignIn(t, srv, ownerEmail, ownerPassword)
+	b.Open(t, srv.URL+"/settings")
+	if when := get(t, b, chromedp.Text(chromedp.CSS("time[data-rel]"))); strings.Contains(when, "ago") ||
+		strings.Contains(when, "just now") {
+		t.Fatalf("time shows %q: app.js ran, so scripts are not off", when)
+	}
+	b.Run(t,
+		chromedp.SetValue(chromedp.CSS("#token-name"), "no-js"),
+		chromedp.Click(chromedp.CSS(`form[action="/settings/tokens"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#new-token")),
+	)
+	token := get(t, b, chromedp.Value(chromedp.CSS("#new-token")))
+	if r := srv.Do(t, http.MethodGet, "/api/v1/me", nil, token); r.Status != http.StatusOK {
+		t.Errorf("token made without JavaScript: %d", r.Status)
+	}
+	b.Screenshot(t, "settings-no-js")
+	signOut(t, b)
+}
