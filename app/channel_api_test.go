@@ -247,3 +247,41 @@ func TestAlertsAreScopedToTheTeam(t *testing.T) {
 		t.Errorf("another team triggered a test send")
 	}
 }
+
+func TestAlertRoles(t *testing.T) {
+	e := notifyEnv(t)
+	hook := newHookReceiver(t)
+	ch := e.apiJSON("POST", "/api/v1/channels", map[string]any{"name": "hook", "type": "webhook",
+		"config": map[string]any{"url": hook.URL}}, 201)
+	chID := itoa(int64(ch["id"].(float64)))
+	token := func(email, role string) string {
+		uid := e.addMember(e.TeamID, email, role)
+		plain, _, err := issueToken(t.Context(), e.store, e.TeamID, uid, "t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return plain
+	}
+	viewer, member := token("viewer@example.com", "viewer"), token("member@example.com", "member")
+	newChannel := map[string]any{"name": "x", "type": "webhook", "config": map[string]any{"url": hook.URL}}
+	newRule := map[string]any{"name": "r", "trigger": "monitor_down", "channel_ids": []any{ch["id"]}}
+	scenarios := []struct {
+		token, method, path string
+		body                any
+		want                int
+	}{
+		{viewer, "GET", "/api/v1/channels/" + chID, nil, 200},
+		{viewer, "POST", "/api/v1/channels", newChannel, 403},
+		{viewer, "POST", "/api/v1/channels/" + chID + "/test", nil, 403},
+		{viewer, "POST", "/api/v1/alert-rules", newRule, 403},
+		{member, "POST", "/api/v1/channels", newChannel, 403},
+		{member, "DELETE", "/api/v1/channels/" + chID, nil, 403},
+		{member, "POST", "/api/v1/channels/" + chID + "/test", nil, 200},
+		{member, "POST", "/api/v1/alert-rules", newRule, 201},
+	}
+	for _, sc := range scenarios {
+		if code, raw := e.do(sc.method, sc.path, sc.token, sc.body); code != sc.want {
+			t.Errorf("%s %s: %d %s, want %d", sc.method, sc.path, code, raw, sc.want)
+		}
+	}
+}

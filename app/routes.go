@@ -102,6 +102,22 @@ func (s *Server) routes() {
 	ui.POST("/projects/:id/keys/:key/toggle", s.keyToggleUI)
 	ui.POST("/projects/:id/keys/:key/delete", s.keyDeleteUI)
 	// -- alerts UI --
+	ui.GET("/alerts", s.channelsPage)
+	ui.GET("/alerts/channels/new", s.channelNew)
+	ui.POST("/alerts/channels", s.channelCreate)
+	ui.GET("/alerts/channels/:id", s.channelShow)
+	ui.POST("/alerts/channels/:id", s.channelUpdate)
+	ui.POST("/alerts/channels/:id/test", s.channelTest)
+	ui.POST("/alerts/channels/:id/delete", s.channelDelete)
+	ui.POST("/alerts/deliveries/:id/retry", s.deliveryRetry)
+	ui.GET("/alerts/rules", s.rulesPage)
+	ui.GET("/alerts/rules/new", s.ruleNew)
+	ui.POST("/alerts/rules", s.ruleCreate)
+	ui.POST("/alerts/rules/preview", s.rulePreviewUI)
+	ui.GET("/alerts/rules/:id", s.ruleShow)
+	ui.POST("/alerts/rules/:id", s.ruleUpdate)
+	ui.POST("/alerts/rules/:id/delete", s.ruleDelete)
+	ui.GET("/alerts/mine", s.notificationsMine)
 
 	// REST API (bearer tokens).
 	api := e.Group("/api/v1", s.requireToken)

@@ -1,0 +1,126 @@
+package app
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestAlertsUI(t *testing.T) {
+	e := notifyEnv(t)
+	hook := newHookReceiver(t)
+	b := e.browser(e.Email)
+
+	code, body := b.get("/alerts")
+	if code != 200 || !strings.Contains(body, "No channels yet") || !strings.Contains(body, `href="/alerts/channels/new"`) {
+		t.Fatalf("empty channels page: %d", code)
+	}
+	code, body = b.get("/alerts/channels/new")
+	if code != 200 || !strings.Contains(body, "/alerts/channels/new?type=slack") {
+		t.Fatalf("type picker: %d", code)
+	}
+	code, body = b.post("/alerts/channels", url.Values{"type": {"webhook"}, "name": {"Ops"}, "enabled": {"1"},
+		"cfg_url": {"http://169.254.169.254/"}})
+	if code != 400 || !strings.Contains(body, "address refused") {
+		t.Fatalf("metadata URL: %d %s", code, regexp1(`(?s)<main[^>]*>(.*)</main>`, body))
+	}
+	code, body = b.post("/alerts/channels", url.Values{"type": {"webhook"}, "name": {"Ops"}, "enabled": {"1"},
+		"cfg_url": {hook.URL}, "cfg_headers": {"X-Team: ops"}})
+	secret := regexp1(`value="(whsec_[^"]+)"`, body)
+	if code != 200 || secret == "" {
+		t.Fatalf("create: %d, no secret shown", code)
+	}
+	id := regexp1(`action="/alerts/channels/(\d+)/test"`, body)
+	code, body = b.get("/alerts/channels/" + id)
+	if code != 200 || strings.Contains(body, secret) || strings.Contains(body, "X-Team: ops") ||
+		!strings.Contains(body, "X-Team: ********") {
+		t.Fatalf("channel page shows a secret or lost the header: %d", code)
+	}
+	code, body = b.post("/alerts/channels/"+id+"/test", nil)
+	if code != 200 || !strings.Contains(body, "test delivered") || !strings.Contains(body, "{&#34;received&#34;:true}") {
+		t.Fatalf("test: %d %s", code, body)
+	}
+	hook.mu.Lock()
+	hook.status = 401
+	hook.mu.Unlock()
+	code, body = b.post("/alerts/channels/"+id+"/test", nil)
+	if code != 200 || !strings.Contains(body, "test failed") || !strings.Contains(body, "401") {
+		t.Fatalf("failing test: %d", code)
+	}
+	// Saving with masked values keeps the secret and the header.
+	code, _ = b.post("/alerts/channels/"+id, url.Values{"name": {"Ops hook"}, "enabled": {"1"}, "cfg_url": {hook.URL},
+		"cfg_secret": {secretMask}, "cfg_headers": {"X-Team: ********"}})
+	if code != 303 {
+		t.Fatalf("update: %d", code)
+	}
+	ch, err := e.srv.notifier().Channel(t.Context(), e.TeamID, int64Of(t, id))
+	if err != nil || ch.Config["secret"] != secret || ch.Config["headers"].(map[string]any)["X-Team"] != "ops" {
+		t.Fatalf("secrets after save: %v %v", ch.Config, err)
+	}
+
+	code, body = b.get("/alerts/rules/new")
+	if code != 200 || !strings.Contains(body, "Certificate expires within N days") {
+		t.Fatalf("rule form: %d", code)
+	}
+	form := url.Values{"name": {"Page me"}, "trigger": {"monitor_down"}, "channel_ids": {id}, "cooldown_minutes": {"5"},
+		"storm_limit": {"10"}, "enabled": {"1"}, "tags": {"prod, api"}}
+	code, body = b.post("/alerts/rules/preview", form)
+	if code != 200 || !strings.Contains(body, "would not have sent anything") {
+		t.Fatalf("preview: %d", code)
+	}
+	code, _ = b.post("/alerts/rules", form)
+	if code != 303 {
+		t.Fatalf("create rule: %d", code)
+	}
+	code, body = b.get("/alerts/rules")
+	if code != 200 || !strings.Contains(body, "Page me") || !strings.Contains(body, "tags prod, api") {
+		t.Fatalf("rules list: %d", code)
+	}
+	bad := url.Values{"name": {"x"}, "trigger": {"issue_users"}, "window_minutes": {"abc"}}
+	if code, body = b.post("/alerts/rules", bad); code != 400 || !strings.Contains(body, "window_minutes") {
+		t.Fatalf("bad rule: %d", code)
+	}
+
+	code, body = b.get("/alerts/mine")
+	if code != 200 || !strings.Contains(body, "Nothing sent to you yet") || !strings.Contains(body, "Test notification") {
+		t.Fatalf("my notifications: %d", code)
+	}
+
+	// Another team sees none of it.
+	e.newOwner("stranger@example.com")
+	sb := e.browser("stranger@example.com")
+	for _, p := range []string{"/alerts/channels/" + id} {
+		if code, _ := sb.get(p); code != 404 {
+			t.Errorf("GET %s as another team: %d", p, code)
+		}
+	}
+	for _, p := range []string{"/alerts/channels/" + id + "/test", "/alerts/channels/" + id + "/delete"} {
+		if code, _ := sb.post(p, nil); code != 404 {
+			t.Errorf("POST %s as another team: %d", p, code)
+		}
+	}
+	if _, body := sb.get("/alerts"); strings.Contains(body, "Ops hook") {
+		t.Error("another team's channel list shows ours")
+	}
+
+	code, _ = b.post("/alerts/channels/"+id+"/delete", nil)
+	if code != 303 {
+		t.Fatalf("delete: %d", code)
+	}
+	if _, body := b.get("/alerts"); strings.Contains(body, "Ops hook") {
+		t.Error("deleted channel still listed")
+	}
+}
+
+func int64Of(t *testing.T, s string) int64 {
+	t.Helper()
+	if !regexp.MustCompile(`^\d+$`).MatchString(s) {
+		t.Fatalf("not an id: %q", s)
+	}
+	var n int64
+	for _, c := range s {
+		n = n*10 + int64(c-'0')
+	}
+	return n
+}
