@@ -163,7 +163,18 @@ func (s *Store) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		s.queued.Add(-1)
 		return ErrClosed
 	}
-	return <-j.done
+	select {
+	case err := <-j.done:
+		return err
+	case <-s.done:
+		// Queued just as the writer finished draining: not committed.
+		select {
+		case err := <-j.done:
+			return err
+		default:
+			return ErrClosed
+		}
+	}
 }
 
 func (s *Store) writer() {

@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
+	"time"
 )
 
 func openTest(t *testing.T) (*Store, string) {
@@ -157,3 +159,52 @@ func TestBackupWhileWriting(t *testing.T) {
 		t.Fatal("backup overwrote an existing file")
 	}
 }
+
+// TestWritesRacingCloseNeverHang: writes sent while the store closes each
+// return, either committed (and found after reopening) or ErrClosed.
+func TestWritesRacingCloseNeverHang(t *testing.T) {
+	s, dir := openTest(t)
+	const n = 400
+	results := make(chan error, n)
+	var start sync.WaitGroup
+	start.Add(1)
+	for i := range n {
+		go func() {
+			start.Wait()
+			results <- s.Write(context.Background(), func(tx *sql.Tx) error {
+				_, err := tx.Exec("INSERT INTO settings(key, value) VALUES (?, 'v')", "race"+itoa(i))
+				return err
+			})
+		}()
+	}
+	start.Done()
+	s.Close()
+
+	committed := 0
+	timeout := time.After(20 * time.Second)
+	for range n {
+		select {
+		case err := <-results:
+			switch {
+			case err == nil:
+				committed++
+			case !errors.Is(err, ErrClosed):
+				t.Errorf("write: %v, want nil or ErrClosed", err)
+			}
+		case <-timeout:
+			t.Fatal("a write never returned after Close")
+		}
+	}
+	s2, err := Open(t.Context(), dir, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	var found int
+	s2.R.QueryRow("SELECT COUNT(*) FROM settings WHERE key LIKE 'race%'").Scan(&found)
+	if found != committed {
+		t.Errorf("%d writes reported committed, %d found after reopening", committed, found)
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
