@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"net"
 	"net/url"
 	"sync"
@@ -66,6 +67,13 @@ func (s *Server) wireNotify() error {
 		eng.SetBaseURL(base)
 	})
 	s.addWorker("notifications", eng.Run)
+	s.addCron("@hourly", "notification-prune", func(ctx context.Context) {
+		if n, err := eng.Prune(ctx, deliveryRetention); err != nil {
+			s.log.Error("pruning old deliveries failed", "error", err)
+		} else if n > 0 {
+			s.log.Info("pruned old deliveries", "deliveries", n)
+		}
+	})
 	return nil
 }
 
@@ -81,6 +89,10 @@ func notifyHostPort(u *url.URL) string {
 	}
 	return net.JoinHostPort(u.Hostname(), "80")
 }
+
+// deliveryRetention is how long the delivery log keeps finished
+// deliveries.
+const deliveryRetention = 30 * 24 * time.Hour
 
 // notifyTimeout bounds one HTTP request to a provider.
 const notifyTimeout = 20 * time.Second

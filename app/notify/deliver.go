@@ -261,8 +261,10 @@ func (e *Engine) Test(ctx context.Context, ch Channel) (Result, error) {
 		e.sent.WithLabelValues(ch.Type).Inc()
 	}
 	body, _ := json.Marshal(msg)
-	err := e.st.Write(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, `INSERT INTO deliveries(team_id, channel_id, kind, subject, title, message,
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err := e.st.Write(wctx, func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(wctx, `INSERT INTO deliveries(team_id, channel_id, kind, subject, title, message,
 			idem_key, status, attempts, next_attempt_at, last_error, created_at, sent_at)
 			VALUES (?, ?, 'test', 'test', ?, ?, ?, ?, 1, ?, ?, ?, ?)`, ch.TeamID, ch.ID, msg.Title, string(body), msg.ID,
 			status, done.UnixMilli(), lastErr, now.UnixMilli(), sentAt)
@@ -270,7 +272,7 @@ func (e *Engine) Test(ctx context.Context, ch Channel) (Result, error) {
 			return err
 		}
 		id, _ := r.LastInsertId()
-		_, err = tx.ExecContext(ctx, `INSERT INTO delivery_attempts(delivery_id, started_at, duration_ms, status_code,
+		_, err = tx.ExecContext(wctx, `INSERT INTO delivery_attempts(delivery_id, started_at, duration_ms, status_code,
 			response, error) VALUES (?, ?, ?, ?, ?, ?)`, id, now.UnixMilli(), done.Sub(now).Milliseconds(),
 			res.StatusCode, res.Response, lastErr)
 		return err
@@ -279,4 +281,22 @@ func (e *Engine) Test(ctx context.Context, ch Channel) (Result, error) {
 		return res, fmt.Errorf("notify: record test: %w", err)
 	}
 	return res, sendErr
+}
+
+// Prune deletes sent and failed deliveries (with their attempts) older
+// than keep, and forgets rule state of alerts long closed.
+func (e *Engine) Prune(ctx context.Context, keep time.Duration) (int64, error) {
+	cut := time.Now().Add(-keep).UnixMilli()
+	var n int64
+	err := e.st.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries
+			WHERE status IN ('sent', 'failed') AND created_at < ? LIMIT 10000)`, cut)
+		if err != nil {
+			return fmt.Errorf("notify: prune deliveries: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		_, err = tx.ExecContext(ctx, "DELETE FROM alert_rule_state WHERE open = 0 AND last_notified_at < ?", cut)
+		return err
+	})
+	return n, err
 }

@@ -292,3 +292,23 @@ func TestPreviewReplaysRecentEvents(t *testing.T) {
 		t.Fatalf("got %v, want %s", got, want)
 	}
 }
+
+func TestPruneKeepsRecentAndPending(t *testing.T) {
+	f := newFixture(t, 3)
+	mock := newHookMock(t)
+	ch := f.channel("webhook", map[string]any{"url": mock.URL, "secret": secret})
+	f.eng.Test(context.Background(), ch)
+	f.eng.Test(context.Background(), ch)
+	old := time.Now().Add(-40 * 24 * time.Hour).UnixMilli()
+	f.st.Write(context.Background(), func(tx *sql.Tx) error {
+		_, err := tx.Exec("UPDATE deliveries SET created_at = ? WHERE id = (SELECT MIN(id) FROM deliveries)", old)
+		return err
+	})
+	n, err := f.eng.Prune(context.Background(), 30*24*time.Hour)
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d (%v), want 1", n, err)
+	}
+	if left := f.deliveries(ch.ID); len(left) != 1 {
+		t.Fatalf("%d deliveries left, want 1", len(left))
+	}
+}
