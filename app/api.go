@@ -1,8 +1,10 @@
 package app
 
 import (
+	"cmp"
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -51,6 +53,27 @@ func makeIDCursor(id int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10)))
 }
 
+// pageByID pages a short list held in memory, sorted by id (descending
+// when desc): the items after the cursor's id, at most p.Limit of them,
+// and the cursor of the next page ("" on the last).
+func pageByID[T any](p page, items []T, id func(T) int64, desc bool) ([]T, string, error) {
+	after, err := p.IDCursor()
+	if err != nil {
+		return nil, "", err
+	}
+	start := 0
+	if after > 0 {
+		for start < len(items) && (desc && id(items[start]) >= after || !desc && id(items[start]) <= after) {
+			start++
+		}
+	}
+	items = items[start:]
+	if len(items) <= p.Limit {
+		return items, "", nil
+	}
+	return items[:p.Limit], makeIDCursor(id(items[p.Limit-1])), nil
+}
+
 // listBody is the shape of every list answer.
 func listBody[T any](items []T, next string) map[string]any {
 	if items == nil {
@@ -86,9 +109,18 @@ func (s *Server) apiMe(c echo.Context) error {
 	})
 }
 
-// apiMemberList lists the team's members.
+// apiMemberList lists the team's members by user id.
 func (s *Server) apiMemberList(c echo.Context) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
 	ms, err := s.store.Members(c.Request().Context(), actorOf(c).TeamID)
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(ms, func(a, b store.Member) int { return cmp.Compare(a.ID, b.ID) })
+	ms, next, err := pageByID(p, ms, func(m store.Member) int64 { return m.ID }, false)
 	if err != nil {
 		return err
 	}
@@ -97,5 +129,5 @@ func (s *Server) apiMemberList(c echo.Context) error {
 		out = append(out, map[string]any{"user_id": m.ID, "email": m.Email, "name": m.Name, "role": m.Role,
 			"joined_at": store.Time(m.Joined)})
 	}
-	return c.JSON(http.StatusOK, listBody(out, ""))
+	return c.JSON(http.StatusOK, listBody(out, next))
 }

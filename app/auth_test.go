@@ -142,7 +142,9 @@ func TestAPIErrors(t *testing.T) {
 		{"no token", "GET", "/api/v1/me", "", nil, 401, "unauthorized"},
 		{"bad token", "GET", "/api/v1/me", "bw_nope", nil, 401, "unauthorized"},
 		{"unknown route", "GET", "/api/v1/nothing-here", e.Token, nil, 404, "not_found"},
-		{"bad limit", "GET", "/api/v1/tokens?limit=0", e.Token, nil, 200, ""},
+		{"bad limit", "GET", "/api/v1/tokens?limit=0", e.Token, nil, 400, "invalid"},
+		{"limit over 500", "GET", "/api/v1/members?limit=501", e.Token, nil, 400, "invalid"},
+		{"bad cursor", "GET", "/api/v1/tokens?cursor=zzz", e.Token, nil, 400, "invalid"},
 		{"huge body", "POST", "/api/v1/me", e.Token, strings.Repeat("x", 2<<20), 413, ""},
 	}
 	for _, sc := range scenarios {
@@ -226,5 +228,51 @@ func TestTeamsAreIsolated(t *testing.T) {
 	}
 	if code, _ := e.api("GET", "/api/v1/me", nil); code != 200 {
 		t.Fatal("team A's token stopped working")
+	}
+}
+
+func TestTokenAndMemberListsArePaged(t *testing.T) {
+	e := newTestEnv(t)
+	for i := range 4 {
+		if _, _, err := issueToken(t.Context(), e.store, e.TeamID, e.UserID, "t"+itoa(int64(i))); err != nil {
+			t.Fatal(err)
+		}
+		e.addMember(e.TeamID, "m"+itoa(int64(i))+"@example.com", "viewer")
+	}
+	for _, path := range []string{"/api/v1/tokens", "/api/v1/members"} {
+		t.Run(path, func(t *testing.T) {
+			seen := map[float64]bool{}
+			cursor, pages := "", 0
+			for {
+				var body struct {
+					Data       []map[string]any `json:"data"`
+					NextCursor *string          `json:"next_cursor"`
+				}
+				m := e.apiJSON("GET", path+"?limit=2&cursor="+cursor, nil, 200)
+				raw, _ := json.Marshal(m)
+				json.Unmarshal(raw, &body)
+				pages++
+				if len(body.Data) > 2 {
+					t.Fatalf("page of %d items with limit=2", len(body.Data))
+				}
+				for _, item := range body.Data {
+					id, _ := item["id"].(float64)
+					if id == 0 {
+						id, _ = item["user_id"].(float64)
+					}
+					if seen[id] {
+						t.Fatalf("id %v on two pages", id)
+					}
+					seen[id] = true
+				}
+				if body.NextCursor == nil {
+					break
+				}
+				cursor = *body.NextCursor
+			}
+			if len(seen) != 5 || pages != 3 {
+				t.Errorf("%d items over %d pages, want 5 over 3", len(seen), pages)
+			}
+		})
 	}
 }

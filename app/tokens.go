@@ -69,9 +69,14 @@ type apiTokenJSON struct {
 	Revoked    bool       `json:"revoked"`
 }
 
-// apiTokenList lists the team's tokens.
+// apiTokenList lists the team's tokens, newest first (members see their
+// own).
 func (s *Server) apiTokenList(c echo.Context) error {
 	a := actorOf(c)
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
 	tokens, err := s.store.Tokens(c.Request().Context(), a.TeamID)
 	if err != nil {
 		return err
@@ -84,7 +89,11 @@ func (s *Server) apiTokenList(c echo.Context) error {
 		out = append(out, apiTokenJSON{ID: t.ID, Name: t.Name, Prefix: t.Prefix, User: t.UserEmail,
 			CreatedAt: store.Time(t.CreatedAt), LastUsedAt: timePtr(t.LastUsedAt), Revoked: t.RevokedAt != 0})
 	}
-	return c.JSON(http.StatusOK, listBody(out, ""))
+	out, next, err := pageByID(p, out, func(t apiTokenJSON) int64 { return t.ID }, true)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listBody(out, next))
 }
 
 // apiTokenRevoke revokes a token.
