@@ -38,14 +38,14 @@ func (s *Service) Start(ctx context.Context) {
 	if err := s.st.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM ingest_queue WHERE failed_at IS NULL`).Scan(&n); err == nil {
 		s.depth.Store(n)
 	}
-	jobs := make(chan queued, s.cfg.Workers*8)
+	jobs := make(chan []queued, s.cfg.Workers)
 	var wg sync.WaitGroup
 	for range s.cfg.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for q := range jobs {
-				s.handle(ctx, q)
+			for batch := range jobs {
+				s.handleBatch(ctx, batch)
 			}
 		}()
 	}
@@ -54,7 +54,10 @@ func (s *Service) Start(ctx context.Context) {
 	wg.Wait()
 }
 
-func (s *Service) dispatch(ctx context.Context, jobs chan<- queued) {
+// workBatch is how many envelopes a worker stores in one transaction.
+const workBatch = 32
+
+func (s *Service) dispatch(ctx context.Context, jobs chan<- []queued) {
 	var after int64
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -63,15 +66,18 @@ func (s *Service) dispatch(ctx context.Context, jobs chan<- queued) {
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("read ingest queue", "error", err)
 		}
-		for _, q := range batch {
+		full := len(batch) == 256
+		for len(batch) > 0 {
+			n := min(len(batch), workBatch)
 			select {
-			case jobs <- q:
-				after = q.ID
+			case jobs <- batch[:n]:
+				after = batch[n-1].ID
+				batch = batch[n:]
 			case <-ctx.Done():
 				return
 			}
 		}
-		if len(batch) == 256 {
+		if full {
 			continue
 		}
 		select {
@@ -100,6 +106,86 @@ func (s *Service) pending(ctx context.Context, after int64, limit int) ([]queued
 		out = append(out, q)
 	}
 	return out, rows.Err()
+}
+
+// handleBatch stores a batch of envelopes in one transaction, each in its
+// own savepoint; an envelope that fails there is retried on its own.
+func (s *Service) handleBatch(ctx context.Context, batch []queued) {
+	if len(batch) == 1 {
+		s.handle(ctx, batch[0])
+		return
+	}
+	type prepared struct {
+		q     queued
+		steps []writeStep
+		ok    bool
+	}
+	var work []*prepared
+	for _, q := range batch {
+		steps, err := s.prepareRow(ctx, q)
+		if err != nil {
+			s.handle(ctx, q)
+			continue
+		}
+		work = append(work, &prepared{q: q, steps: steps})
+	}
+	if len(work) == 0 {
+		return
+	}
+	err := s.st.Write(ctx, func(tx *sql.Tx) error {
+		for _, w := range work {
+			w.ok = runEnvelope(tx, w.q.ID, w.steps) == nil
+		}
+		return nil
+	})
+	for _, w := range work {
+		switch {
+		case err == nil && w.ok:
+			s.depth.Add(-1)
+			if w.q.BlobKey != "" {
+				s.st.Blobs().Delete(w.q.BlobKey)
+			}
+		case ctx.Err() == nil:
+			s.handle(ctx, w.q)
+		}
+	}
+}
+
+// runEnvelope writes one envelope's steps and deletes its queue row inside
+// a savepoint, so a failure leaves the rest of the batch intact.
+func runEnvelope(tx *sql.Tx, queueID int64, steps []writeStep) (err error) {
+	if _, err := tx.Exec("SAVEPOINT envelope"); err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("issues: processing panicked: %v", p)
+		}
+		if err != nil {
+			tx.Exec("ROLLBACK TO envelope")
+		}
+		tx.Exec("RELEASE envelope")
+	}()
+	for _, step := range steps {
+		if _, err := step(tx); err != nil {
+			return err
+		}
+	}
+	_, err = tx.Exec(`DELETE FROM ingest_queue WHERE id = ?`, queueID)
+	return err
+}
+
+// prepareRow reads an envelope's body and project and does the CPU work.
+func (s *Service) prepareRow(ctx context.Context, q queued) ([]writeStep, error) {
+	body, err := s.body(q)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.projectByID(ctx, q.ProjectID)
+	if err != nil {
+		return nil, err
+	}
+	return s.prepare(p, q, body)
 }
 
 // handle processes one envelope with a few retries; an envelope that
