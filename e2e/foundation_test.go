@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -169,4 +171,82 @@ func TestDashboardWithoutJavaScript(t *testing.T) {
 	}
 	b.Screenshot(t, "settings-no-js")
 	signOut(t, b)
+}
+
+// TestTeamInChromium: the owner invites someone by link, they join in
+// another browser, the owner changes their role and then removes them
+// (cancelling the confirmation once).
+func TestTeamInChromium(t *testing.T) {
+	srv := startServer(t, serverOptions{})
+	owner := newBrowser(t, browserOptions{})
+	owner.SignIn(t, srv, ownerEmail, ownerPassword)
+	owner.Open(t, srv.URL+"/settings")
+	owner.Run(t,
+		chromedp.SetValue(chromedp.CSS("#invite-email"), "bob@example.com"),
+		chromedp.SetValue(chromedp.CSS("#invite-role"), "member"),
+		chromedp.Click(chromedp.CSS(`form[action="/settings/invites"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#invite-link")),
+	)
+	link := get(t, owner, chromedp.Value(chromedp.CSS("#invite-link")))
+	owner.Screenshot(t, "01-invite-link")
+
+	bob := newBrowser(t, browserOptions{})
+	bob.Open(t, link)
+	bob.Screenshot(t, "02-join")
+	bob.Run(t,
+		chromedp.SetValue(chromedp.CSS("#name"), "Bob"),
+		chromedp.SetValue(chromedp.CSS("#password"), "bobs password"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)),
+	)
+	if who := get(t, bob, chromedp.Text(chromedp.CSS(".user-menu .who"))); !strings.Contains(who, "member") {
+		t.Errorf("bob joined as %q, want member", who)
+	}
+
+	var members struct {
+		Data []struct {
+			UserID int64  `json:"user_id"`
+			Email  string `json:"email"`
+		} `json:"data"`
+	}
+	srv.API(t, http.MethodGet, "/api/v1/members", nil).JSON(t, &members)
+	var bobID int64
+	for _, m := range members.Data {
+		if m.Email == "bob@example.com" {
+			bobID = m.UserID
+		}
+	}
+	if bobID == 0 {
+		t.Fatalf("bob is not a member: %+v", members)
+	}
+	uid := strconv.FormatInt(bobID, 10)
+
+	owner.Open(t, srv.URL+"/settings")
+	owner.Run(t,
+		chromedp.SetValue(chromedp.CSS("#role-"+uid), "viewer"),
+		chromedp.Click(chromedp.CSS(`form[action="/settings/members/`+uid+`/role"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	)
+	bob.Open(t, srv.URL+"/")
+	if who := get(t, bob, chromedp.Text(chromedp.CSS(".user-menu .who"))); !strings.Contains(who, "viewer") {
+		t.Errorf("after the change bob is %q, want viewer", who)
+	}
+
+	remove := chromedp.CSS(`form[action="/settings/members/` + uid + `/remove"] button`)
+	owner.DismissDialogs(true)
+	owner.Run(t, chromedp.Click(remove), chromedp.Sleep(300*time.Millisecond))
+	if d := owner.Dialogs(); len(d) != 1 || !strings.Contains(d[0], "bob@example.com") {
+		t.Fatalf("confirmation dialogs: %q", d)
+	}
+	bob.Open(t, srv.URL+"/")
+	if loc := bob.Location(t); strings.Contains(loc, "/login") {
+		t.Fatal("cancelling the confirmation still removed bob")
+	}
+	owner.DismissDialogs(false)
+	owner.Run(t, chromedp.Click(remove), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	owner.Screenshot(t, "03-removed")
+	bob.Open(t, srv.URL+"/")
+	if loc := bob.Location(t); !strings.Contains(loc, "/login") {
+		t.Errorf("removed member still sees %s", loc)
+	}
 }

@@ -34,6 +34,8 @@
 //     email, password) signs in through the form, b.Screenshot(t, "name")
 //     saves a full-page PNG under e2e/artifacts/<TestName>/name.png, and
 //     b.Console() / b.CSPViolations() return what the pages logged.
+//     Confirm dialogs (data-confirm forms) are answered OK and recorded:
+//     b.Dialogs(); b.DismissDialogs(true) answers Cancel instead.
 //
 // chromedp here is v0.23 with the generic API: selectors are typed
 // (chromedp.CSS("#id"), not the old ByQuery option), actions that read
@@ -65,6 +67,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -457,6 +460,8 @@ type browser struct {
 
 	mu      sync.Mutex
 	console []string
+	dialogs []string
+	dismiss bool
 }
 
 // newBrowser starts Chromium; it is closed when the test ends.
@@ -496,6 +501,7 @@ func newBrowser(t testing.TB, o browserOptions) *browser {
 	}
 
 	steps := []chromedp.Action[chromedp.Void]{
+		command(page.Enable, page.EnableParams{}),
 		command(cdplog.Enable, cdp.Empty{}),
 		command(runtime.Enable, cdp.Empty{}),
 	}
@@ -545,11 +551,33 @@ func (b *browser) listen(ev any) {
 		if e.ExceptionDetails.Exception != nil {
 			msg += " " + e.ExceptionDetails.Exception.Description
 		}
+	case *page.EventJavascriptDialogOpening:
+		b.mu.Lock()
+		b.dialogs = append(b.dialogs, e.Message)
+		accept := !b.dismiss
+		b.mu.Unlock()
+		go chromedp.Call(b.Ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept})
+		return
 	default:
 		return
 	}
 	b.mu.Lock()
 	b.console = append(b.console, msg)
+	b.mu.Unlock()
+}
+
+// Dialogs returns the messages of the alert/confirm dialogs shown so far.
+// Dialogs are accepted (confirm answers OK) unless DismissDialogs(true).
+func (b *browser) Dialogs() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.dialogs...)
+}
+
+// DismissDialogs makes later dialogs answer Cancel (true) or OK (false).
+func (b *browser) DismissDialogs(dismiss bool) {
+	b.mu.Lock()
+	b.dismiss = dismiss
 	b.mu.Unlock()
 }
 
