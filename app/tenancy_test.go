@@ -169,3 +169,34 @@ func TestRolesLimitWhatMembersDo(t *testing.T) {
 		t.Errorf("last owner demoting themself = %d, want 409 (or 400)", code)
 	}
 }
+
+// TestRemovedMemberKeepsTheirOtherTeam: removed from one team, a signed-in
+// person's session there ends; signing in again lands in their other team.
+func TestRemovedMemberKeepsTheirOtherTeam(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := t.Context()
+	bobID := e.addMember(e.TeamID, "bob@example.com", store.RoleMember)
+	_, otherTeam, _ := e.newOwner("olga@example.com")
+	if _, err := e.store.CreateInvite(ctx, store.Invite{TeamID: otherTeam, Email: "bob@example.com",
+		Role: store.RoleViewer, TokenHash: sha256Hex("bob-2"), CreatedBy: e.UserID,
+		ExpiresAt: time.Now().Add(time.Hour).UnixMilli()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.store.AcceptInvite(ctx, sha256Hex("bob-2"), store.User{}, bobID); err != nil {
+		t.Fatal(err)
+	}
+	bob := e.browser("bob@example.com")
+	if code, body := bob.get("/"); code != 200 || !strings.Contains(body, e.Email+" team") {
+		t.Fatalf("bob starts in %d %q's team?", code, e.Email)
+	}
+	if code, _ := e.browser(e.Email).post("/settings/members/"+itoa(bobID)+"/remove", nil); code != 303 {
+		t.Fatalf("remove: %d", code)
+	}
+	if code, _ := bob.get("/"); code != http.StatusSeeOther {
+		t.Errorf("bob's session in the old team still works: %d", code)
+	}
+	code, body := e.browser("bob@example.com").get("/")
+	if code != 200 || !strings.Contains(body, "olga@example.com team") || strings.Contains(body, e.Email+" team") {
+		t.Errorf("after signing in again bob gets %d; want his other team only", code)
+	}
+}
