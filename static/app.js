@@ -8,7 +8,6 @@
     if (t === "light" || t === "dark") root.setAttribute("data-theme", t);
     else root.removeAttribute("data-theme");
   }
-  try { applyTheme(localStorage.getItem("bw-theme")); } catch (e) {}
 
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest("[data-theme-toggle]");
