@@ -86,6 +86,21 @@ func TestAlertsUI(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "Nothing sent to you yet") || !strings.Contains(body, "Test notification") {
 		t.Fatalf("my notifications: %d", code)
 	}
+	// An e-mail channel listing the owner (sent to the log: no transport).
+	for _, to := range []string{"x" + e.Email, "OWNER@example.com, ops@example.com"} {
+		b.post("/alerts/channels", url.Values{"type": {"email"}, "name": {"Mail " + to}, "enabled": {"1"},
+			"cfg_to": {to}})
+	}
+	for _, ch := range e.apiJSON("GET", "/api/v1/channels", nil, 200)["data"].([]any) {
+		id := itoa(int64(ch.(map[string]any)["id"].(float64)))
+		e.apiJSON("POST", "/api/v1/channels/"+id+"/test", nil, 200)
+	}
+	code, body = b.get("/alerts/mine")
+	mine := body[:strings.Index(body, "Recent notifications of the team")]
+	if code != 200 || !strings.Contains(mine, "Mail OWNER@example.com") || strings.Contains(mine, "Mail x") ||
+		strings.Contains(mine, "Ops hook") {
+		t.Fatalf("my notifications list the wrong channels: %d", code)
+	}
 
 	// Another team sees none of it.
 	e.newOwner("stranger@example.com")

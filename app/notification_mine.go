@@ -2,10 +2,12 @@ package app
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/bitwobbly/bitwobbly/app/notify"
+	"github.com/bitwobbly/bitwobbly/app/notify/email"
 	"github.com/bitwobbly/bitwobbly/views"
 )
 
@@ -15,7 +17,23 @@ func (s *Server) notificationsMine(c echo.Context) error {
 	a := actorOf(c)
 	ctx := c.Request().Context()
 	eng := s.notifier()
-	mine, err := eng.Deliveries(ctx, notify.DeliveryQuery{TeamID: a.TeamID, Email: a.User.Email, Limit: 50,
+	chans, err := eng.Channels(ctx, a.TeamID, 0, 0)
+	if err != nil {
+		return err
+	}
+	ids := []int64{}
+	for _, ch := range chans {
+		if ch.Type != "email" {
+			continue
+		}
+		for _, to := range email.Recipients(ch.Config["to"]) {
+			if strings.EqualFold(to, a.User.Email) {
+				ids = append(ids, ch.ID)
+				break
+			}
+		}
+	}
+	mine, err := eng.Deliveries(ctx, notify.DeliveryQuery{TeamID: a.TeamID, ChannelIDs: ids, Limit: 50,
 		WithAttempts: true})
 	if err != nil {
 		return err

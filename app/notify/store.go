@@ -344,8 +344,8 @@ type Attempt struct {
 type DeliveryQuery struct {
 	TeamID    int64
 	ChannelID int64
-	// Email limits to e-mail channels whose recipients include it.
-	Email  string
+	// ChannelIDs, when not nil, limits to these channels (empty: none).
+	ChannelIDs []int64
 	Status string
 	Before int64 // id cursor: only ids below it
 	Limit  int
@@ -364,9 +364,14 @@ func (e *Engine) Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, e
 		sqlq += " AND d.channel_id = ?"
 		args = append(args, q.ChannelID)
 	}
-	if q.Email != "" {
-		sqlq += " AND c.type = 'email' AND instr(lower(c.config), lower(?)) > 0"
-		args = append(args, q.Email)
+	if q.ChannelIDs != nil {
+		if len(q.ChannelIDs) == 0 {
+			return nil, nil
+		}
+		sqlq += " AND d.channel_id IN (" + marks(len(q.ChannelIDs)) + ")"
+		for _, id := range q.ChannelIDs {
+			args = append(args, id)
+		}
 	}
 	if q.Status != "" {
 		sqlq += " AND d.status = ?"
