@@ -346,9 +346,9 @@ type DeliveryQuery struct {
 	ChannelID int64
 	// ChannelIDs, when not nil, limits to these channels (empty: none).
 	ChannelIDs []int64
-	Status string
-	Before int64 // id cursor: only ids below it
-	Limit  int
+	Status     string
+	Before     int64 // id cursor: only ids below it
+	Limit      int
 	// WithAttempts loads each delivery's attempts log.
 	WithAttempts bool
 }
