@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/klauspost/compress/zlib"
 	"github.com/labstack/echo/v4"
@@ -48,12 +49,12 @@ func (s *Server) ingest(c echo.Context, kind string) error {
 	if err != nil || pid <= 0 {
 		return ingestAnswer(c, &issues.IngestError{Status: http.StatusNotFound, Detail: "unknown project"})
 	}
-	body, err := s.ingestBody(c, kind)
+	body, raw, err := s.ingestBody(c, kind)
 	if err != nil {
 		return ingestAnswer(c, err)
 	}
 	id, err := s.iss().Accept(req.Context(), issues.IngestRequest{
-		ProjectID: pid, Kind: kind, Body: body, Auth: issues.ParseAuth(req),
+		ProjectID: pid, Kind: kind, Body: body, Raw: raw, Auth: issues.ParseAuth(req),
 		ClientIP: c.RealIP(), UserAgent: req.UserAgent(),
 	})
 	if err != nil {
@@ -65,31 +66,37 @@ func (s *Server) ingest(c echo.Context, kind string) error {
 	return c.JSON(http.StatusOK, map[string]string{"id": id})
 }
 
-// ingestBody reads and decompresses the body within the size limits.
-func (s *Server) ingestBody(c echo.Context, kind string) ([]byte, error) {
+// ingestBody reads and decompresses the body within the size limits. It
+// also answers the body as sent when that is plain gzip, which the queue
+// keeps as is.
+func (s *Server) ingestBody(c echo.Context, kind string) (body, gz []byte, err error) {
 	req := c.Request()
 	if req.Method == http.MethodGet {
 		data := c.QueryParam("sentry_data")
 		if data == "" {
-			return nil, &issues.IngestError{Status: http.StatusBadRequest, Detail: "missing sentry_data"}
+			return nil, nil, &issues.IngestError{Status: http.StatusBadRequest, Detail: "missing sentry_data"}
 		}
-		return []byte(data), nil
+		return []byte(data), nil, nil
 	}
 	raw, err := issues.ReadBody(req.Body, s.cfg.IngestMaxRequest)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	body, err := issues.Decompress(req.Header.Get("Content-Encoding"), raw, s.cfg.IngestMaxEnvelope)
+	enc := strings.ToLower(strings.TrimSpace(req.Header.Get("Content-Encoding")))
+	body, err = issues.Decompress(enc, raw, s.cfg.IngestMaxEnvelope)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if kind == "store" && len(body) > 0 && body[0] != '{' {
 		// Old SDKs send store bodies as base64 of zlib without saying so.
 		if dec, err := legacyStoreBody(body, s.cfg.IngestMaxEvent); err == nil {
-			return dec, nil
+			return dec, nil, nil
 		}
 	}
-	return body, nil
+	if enc == "gzip" || enc == "x-gzip" {
+		gz = raw
+	}
+	return body, gz, nil
 }
 
 func legacyStoreBody(b []byte, max int64) ([]byte, error) {

@@ -37,7 +37,10 @@ func refuse(status int, format string, args ...any) *IngestError {
 type IngestRequest struct {
 	ProjectID int64
 	Kind      string // envelope or store
-	Body      []byte
+	Body      []byte // decompressed
+	// Raw is the body as sent when its only Content-Encoding was gzip; it is
+	// queued as is instead of being compressed again.
+	Raw       []byte
 	Auth      Auth
 	ClientIP  string
 	UserAgent string
@@ -185,29 +188,38 @@ func (s *Service) admit(key Key) error {
 	return nil
 }
 
+// queueRow is an ingest_queue row about to be written.
+type queueRow struct {
+	projectID, keyID  int64
+	kind, eventID     string
+	payload           []byte
+	encoding, blobKey string
+	clientIP, ua      string
+	received          int64
+	done              chan error
+}
+
 // enqueue writes the compressed envelope and its queue row.
 func (s *Service) enqueue(ctx context.Context, r IngestRequest, key Key, eventID string) error {
-	packed := s.compress(r.Body)
-	var blobKey string
-	if len(packed) > inlineMax {
-		blobKey = "ingest-" + newEventID()
-		if err := s.st.Blobs().Put(blobKey, r.Body); err != nil {
+	row := &queueRow{projectID: r.ProjectID, keyID: key.ID, kind: r.Kind, eventID: eventID, encoding: "gzip",
+		payload: r.Raw, clientIP: r.ClientIP, ua: trim(r.UserAgent, 200), received: store.Now(),
+		done: make(chan error, 1)}
+	if row.payload == nil {
+		row.payload, row.encoding = s.compress(r.Body), "zstd"
+	}
+	if len(row.payload) > inlineMax {
+		row.blobKey = "ingest-" + newEventID()
+		if err := s.st.Blobs().Put(row.blobKey, r.Body); err != nil {
 			return err
 		}
-		packed = nil
+		row.payload, row.encoding = nil, "zstd"
 	}
 	s.depth.Add(1)
-	err := s.st.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO ingest_queue (project_id, key_id, kind, event_id, payload, blob_key,
-			client_ip, user_agent, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ProjectID, key.ID, r.Kind, eventID, packed, nullString(blobKey), r.ClientIP,
-			trim(r.UserAgent, 200), store.Now())
-		return err
-	})
+	err := s.writeRow(row)
 	if err != nil {
 		s.depth.Add(-1)
-		if blobKey != "" {
-			s.st.Blobs().Delete(blobKey)
+		if row.blobKey != "" {
+			s.st.Blobs().Delete(row.blobKey)
 		}
 		return fmt.Errorf("issues: enqueue: %w", err)
 	}
@@ -229,4 +241,52 @@ func nullString(s string) any {
 		return nil
 	}
 	return s
+}
+
+// writeRow commits a queue row. Rows of concurrent requests share one
+// write: a flusher started by the first of them writes everything pending
+// with one prepared insert per transaction, until nothing is left.
+func (s *Service) writeRow(row *queueRow) error {
+	s.enqMu.Lock()
+	s.enqPending = append(s.enqPending, row)
+	if !s.enqBusy {
+		s.enqBusy = true
+		go s.flushRows()
+	}
+	s.enqMu.Unlock()
+	// No giving up on ctx: once pending, the row is committed or refused
+	// within one write, and the answer must say which.
+	return <-row.done
+}
+
+func (s *Service) flushRows() {
+	for {
+		s.enqMu.Lock()
+		batch := s.enqPending
+		s.enqPending = nil
+		if len(batch) == 0 {
+			s.enqBusy = false
+			s.enqMu.Unlock()
+			return
+		}
+		s.enqMu.Unlock()
+		err := s.st.Write(context.Background(), func(tx *sql.Tx) error {
+			stmt, err := tx.Prepare(`INSERT INTO ingest_queue (project_id, key_id, kind, event_id, payload, encoding,
+				blob_key, client_ip, user_agent, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			if err != nil {
+				return err
+			}
+			defer stmt.Close()
+			for _, q := range batch {
+				if _, err := stmt.Exec(q.projectID, q.keyID, q.kind, q.eventID, q.payload, q.encoding,
+					nullString(q.blobKey), q.clientIP, q.ua, q.received); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		for _, q := range batch {
+			q.done <- err
+		}
+	}
 }

@@ -22,6 +22,7 @@ type queued struct {
 	Kind      string
 	EventID   string
 	Payload   []byte
+	Encoding  string
 	BlobKey   string
 	ClientIP  string
 	Received  int64
@@ -89,7 +90,7 @@ func (s *Service) dispatch(ctx context.Context, jobs chan<- []queued) {
 }
 
 func (s *Service) pending(ctx context.Context, after int64, limit int) ([]queued, error) {
-	rows, err := s.st.R.QueryContext(ctx, `SELECT id, project_id, kind, event_id, payload, COALESCE(blob_key, ''),
+	rows, err := s.st.R.QueryContext(ctx, `SELECT id, project_id, kind, event_id, payload, encoding, COALESCE(blob_key, ''),
 		client_ip, received_at, attempts FROM ingest_queue WHERE id > ? AND failed_at IS NULL ORDER BY id LIMIT ?`,
 		after, limit)
 	if err != nil {
@@ -99,7 +100,7 @@ func (s *Service) pending(ctx context.Context, after int64, limit int) ([]queued
 	var out []queued
 	for rows.Next() {
 		var q queued
-		if err := rows.Scan(&q.ID, &q.ProjectID, &q.Kind, &q.EventID, &q.Payload, &q.BlobKey, &q.ClientIP,
+		if err := rows.Scan(&q.ID, &q.ProjectID, &q.Kind, &q.EventID, &q.Payload, &q.Encoding, &q.BlobKey, &q.ClientIP,
 			&q.Received, &q.Attempts); err != nil {
 			return nil, fmt.Errorf("issues: scan queue: %w", err)
 		}
@@ -277,6 +278,9 @@ func (s *Service) process(ctx context.Context, q queued) (err error) {
 func (s *Service) body(q queued) ([]byte, error) {
 	if q.BlobKey != "" {
 		return s.st.Blobs().Get(q.BlobKey)
+	}
+	if q.Encoding == "gzip" {
+		return Decompress("gzip", q.Payload, s.cfg.MaxEnvelope)
 	}
 	return s.decompress(q.Payload)
 }

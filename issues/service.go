@@ -31,10 +31,14 @@ type Service struct {
 	wake    chan struct{}
 	limiter *limiter
 
-	keysMu   sync.Mutex
-	keys     map[string]cachedKey
-	projMu   sync.Mutex
-	projs    map[int64]cachedProject
+	keysMu     sync.Mutex
+	keys       map[string]cachedKey
+	projMu     sync.Mutex
+	projs      map[int64]cachedProject
+	enqMu      sync.Mutex
+	enqPending []*queueRow
+	enqBusy    bool
+
 	relMu    sync.Mutex
 	releases map[string]bool
 

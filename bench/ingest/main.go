@@ -37,6 +37,7 @@ var (
 	conc     = flag.Int("c", 32, "concurrent clients")
 	duration = flag.Duration("d", 10*time.Second, "load duration per target")
 	queueMax = flag.Int("queue-max", 100000, "--ingest-queue-max for the server")
+	workers  = flag.Int("workers", 4, "--ingest-workers for the server")
 	listData = flag.String("list-data", "", "data directory seeded by bench/seed for -mode list")
 )
 
@@ -394,7 +395,7 @@ func runAccept() {
 	mstop()
 	fmt.Printf("minimal handler:   %8.0f req/s  p50 %v  p99 %v\n", ref.rate(), pct(ref.lat, .5), pct(ref.lat, .99))
 
-	s := startServer("", "--ingest-queue-max", strconv.Itoa(*queueMax))
+	s := startServer("", "--ingest-queue-max", strconv.Itoa(*queueMax), "--ingest-workers", strconv.Itoa(*workers))
 	defer s.stop()
 	url, h := project(s)
 	got := load(url, h, bodies, *conc, *duration)
@@ -423,7 +424,7 @@ func runAccept() {
 
 func runOverload() {
 	bodies, _, _ := envelopes(2000)
-	s := startServer("", "--ingest-queue-max", strconv.Itoa(*queueMax))
+	s := startServer("", "--ingest-queue-max", strconv.Itoa(*queueMax), "--ingest-workers", strconv.Itoa(*workers))
 	defer s.stop()
 	url, h := project(s)
 	stopSample := make(chan struct{})
