@@ -469,3 +469,26 @@ func TestMonitorMetrics(t *testing.T) {
 		}
 	}
 }
+
+func TestMonitorRecurringMaintenanceViaAPI(t *testing.T) {
+	e := newTestEnv(t)
+	m := e.apiJSON("POST", "/api/v1/monitors", map[string]any{"name": "Cron", "type": "push",
+		"interval_seconds": 10}, http.StatusCreated)
+	id := m["id"]
+	start := time.Now().UTC().Add(-time.Minute)
+	e.apiJSON("POST", "/api/v1/maintenance", map[string]any{"title": "Nightly backup window", "kind": "recurring",
+		"weekdays": 127, "start_time": start.Format("15:04"), "duration_minutes": 30, "timezone": "UTC",
+		"monitor_ids": []any{id}}, http.StatusCreated)
+	waitFor(t, "maintenance", 10*time.Second, func() bool { return e.monitorStatus(id) == "maintenance" })
+
+	code, _ := e.do("GET", strings.TrimPrefix(m["push_url"].(string), e.URL)+"/fail", "", nil)
+	if code != http.StatusOK {
+		t.Fatalf("push during maintenance: %d", code)
+	}
+	time.Sleep(300 * time.Millisecond)
+	var events int
+	e.store.R.QueryRow(`SELECT COUNT(*) FROM alert_events WHERE monitor_id = ?`, id).Scan(&events)
+	if got := e.monitorStatus(id); got != "maintenance" || events != 0 {
+		t.Errorf("after a failure in maintenance: status %s, %d alert events", got, events)
+	}
+}

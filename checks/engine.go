@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -131,6 +132,9 @@ func (e *Engine) Run(ctx context.Context) {
 	defer resync.Stop()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	topics, unsubscribe := e.store.Subscribe()
+	defer unsubscribe()
+	lastWindows := time.Now()
 	for {
 		e.dispatch(ctx)
 		timer.Reset(e.untilNext())
@@ -140,7 +144,17 @@ func (e *Engine) Run(ctx context.Context) {
 		case <-timer.C:
 		case <-e.wake:
 		case <-tick.C:
+			if time.Since(lastWindows) >= 15*time.Second {
+				lastWindows = time.Now()
+				e.reloadWindows(ctx)
+			}
 			e.sweep(ctx)
+		case topic := <-topics:
+			if strings.HasPrefix(topic, "maintenance") {
+				lastWindows = time.Now()
+				e.reloadWindows(ctx)
+				e.sweep(ctx)
+			}
 		case <-resync.C:
 			if err := e.load(ctx); err != nil && ctx.Err() == nil {
 				e.log.Warn("reload monitors", "error", err)
@@ -206,11 +220,23 @@ func (e *Engine) Reload(ctx context.Context, id int64) {
 	e.poke()
 }
 
-// ReloadMaintenance re-reads the maintenance windows now (the engine also
-// does so every minute) and applies them.
+// ReloadMaintenance re-reads the maintenance windows now and applies
+// them. The engine also does so every 15 s, and at once when a change to
+// a "maintenance…" topic is published on the store.
 func (e *Engine) ReloadMaintenance(ctx context.Context) error {
+	if err := e.reloadWindows(ctx); err != nil {
+		return err
+	}
+	e.sweep(ctx)
+	return nil
+}
+
+func (e *Engine) reloadWindows(ctx context.Context) error {
 	ws, err := e.store.MaintenanceWindows(ctx)
 	if err != nil {
+		if ctx.Err() == nil {
+			e.log.Warn("load maintenance windows", "error", err)
+		}
 		return err
 	}
 	windows := map[int64][]namedWindow{}
@@ -222,7 +248,6 @@ func (e *Engine) ReloadMaintenance(ctx context.Context) error {
 	e.mu.Lock()
 	e.windows = windows
 	e.mu.Unlock()
-	e.sweep(ctx)
 	return nil
 }
 
