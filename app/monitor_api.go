@@ -147,6 +147,14 @@ func (s *Server) specOf(in monitorInput) (checks.Spec, error) {
 	if err := sp.Validate(s.cfg.RestrictTargets); err != nil {
 		return sp, fieldError(sp.Type, err)
 	}
+	if sp.Type == "manual" && in.Status != nil {
+		switch *in.Status {
+		case "", checks.StatusUp, checks.StatusDegraded, checks.StatusDown, checks.StatusUnknown,
+			checks.StatusPaused, checks.StatusMaintenance:
+		default:
+			return sp, badRequest("status", "status: a manual monitor is set to up, degraded or down")
+		}
+	}
 	return sp, nil
 }
 

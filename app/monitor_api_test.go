@@ -492,3 +492,35 @@ func TestMonitorRecurringMaintenanceViaAPI(t *testing.T) {
 		t.Errorf("after a failure in maintenance: status %s, %d alert events", got, events)
 	}
 }
+
+func TestManualMonitor(t *testing.T) {
+	e := newTestEnv(t)
+	m := e.apiJSON("POST", "/api/v1/monitors", map[string]any{"name": "Supplier", "type": "manual",
+		"status": "up"}, http.StatusCreated)
+	if m["status"] != "up" {
+		t.Fatalf("created manual monitor is %v", m["status"])
+	}
+	id := m["id"]
+	got := e.apiJSON("PATCH", fmt.Sprintf("/api/v1/monitors/%v", id), map[string]any{"status": "down",
+		"status_reason": "supplier confirmed an outage"}, http.StatusOK)
+	if got["status"] != "down" || got["status_reason"] != "supplier confirmed an outage" {
+		t.Errorf("after PATCH down: %v %v", got["status"], got["status_reason"])
+	}
+	var open int
+	e.store.R.QueryRow(`SELECT COUNT(*) FROM incidents WHERE monitor_id = ? AND resolved_at IS NULL`, id).Scan(&open)
+	if open != 1 {
+		t.Errorf("open incidents: %d, want 1", open)
+	}
+	code, body := e.api("PATCH", fmt.Sprintf("/api/v1/monitors/%v", id), map[string]any{"status": "sideways"})
+	if code != http.StatusBadRequest || !strings.Contains(string(body), `"field":"status"`) {
+		t.Errorf("bad status: %d %s", code, body)
+	}
+	e.apiJSON("PATCH", fmt.Sprintf("/api/v1/monitors/%v", id), map[string]any{"status": "up"}, http.StatusOK)
+	e.store.R.QueryRow(`SELECT COUNT(*) FROM incidents WHERE monitor_id = ? AND resolved_at IS NULL`, id).Scan(&open)
+	if open != 0 {
+		t.Errorf("open incidents after up: %d, want 0", open)
+	}
+	if code, _ := e.api("POST", fmt.Sprintf("/api/v1/monitors/%v/check", id), nil); code != http.StatusConflict {
+		t.Errorf("check now on a manual monitor: %d, want 409", code)
+	}
+}
