@@ -20,25 +20,62 @@ type due struct {
 	id, channel int64
 }
 
-// dueDeliveries lists deliveries ready to send: at most a few per channel,
-// so a long backlog on one channel cannot crowd out the others, and each
-// only after the older ones about the same subject to the same channel.
-func (e *Engine) dueDeliveries(ctx context.Context, limit int) ([]due, error) {
-	rows, err := e.st.R.QueryContext(ctx, `SELECT id, channel_id FROM (
-			SELECT d.id, d.channel_id, d.next_attempt_at, ROW_NUMBER() OVER (PARTITION BY d.channel_id
-				ORDER BY d.next_attempt_at, d.id) AS rn
-			FROM deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND NOT EXISTS (
-				SELECT 1 FROM deliveries o WHERE o.channel_id = d.channel_id AND o.subject = d.subject
-				AND o.status = 'pending' AND o.id < d.id))
-		WHERE rn <= ? ORDER BY next_attempt_at, id LIMIT ?`, time.Now().UnixMilli(), 2*e.opt.PerChannel, limit)
+// dueDeliveries lists deliveries ready to send, channel by channel: at
+// most as many per channel as it has free places, so a long backlog on
+// one channel cannot crowd out the others, and each only after the
+// older ones about the same subject to the same channel.
+func (e *Engine) dueDeliveries(ctx context.Context) ([]due, error) {
+	now := time.Now().UnixMilli()
+	rows, err := e.st.R.QueryContext(ctx, `SELECT c.id FROM channels c WHERE EXISTS (SELECT 1 FROM deliveries d
+		WHERE d.channel_id = c.id AND d.status = 'pending' AND d.next_attempt_at <= ?)`, now)
+	if err != nil {
+		return nil, fmt.Errorf("notify: channels with due deliveries: %w", err)
+	}
+	var chans []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("notify: scan channel: %w", err)
+		}
+		chans = append(chans, id)
+	}
+	rows.Close()
+	var out []due
+	for _, ch := range chans {
+		free := e.freePlaces(ch)
+		if free == 0 {
+			continue
+		}
+		list, err := e.dueOf(ctx, ch, now, free+e.opt.PerChannel)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, list...)
+	}
+	return out, nil
+}
+
+func (e *Engine) freePlaces(channel int64) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return max(0, e.opt.PerChannel-e.perChan[channel])
+}
+
+func (e *Engine) dueOf(ctx context.Context, channel, now int64, limit int) ([]due, error) {
+	rows, err := e.st.R.QueryContext(ctx, `SELECT d.id FROM deliveries d
+		WHERE d.channel_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ? AND NOT EXISTS (
+			SELECT 1 FROM deliveries o WHERE o.channel_id = d.channel_id AND o.subject = d.subject
+			AND o.status = 'pending' AND o.id < d.id)
+		ORDER BY d.next_attempt_at, d.id LIMIT ?`, channel, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("notify: due deliveries: %w", err)
 	}
 	defer rows.Close()
 	var out []due
 	for rows.Next() {
-		var d due
-		if err := rows.Scan(&d.id, &d.channel); err != nil {
+		d := due{channel: channel}
+		if err := rows.Scan(&d.id); err != nil {
 			return nil, fmt.Errorf("notify: scan due: %w", err)
 		}
 		out = append(out, d)
@@ -68,7 +105,7 @@ func (e *Engine) dispatchLoop(ctx context.Context) {
 		wg.Wait()
 	}()
 	for {
-		list, err := e.dueDeliveries(ctx, 4*e.opt.Workers)
+		list, err := e.dueDeliveries(ctx)
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("reading due deliveries failed", "error", err)
 		}

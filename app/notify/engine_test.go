@@ -25,7 +25,7 @@ import (
 )
 
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	st     *store.Store
 	eng    *notify.Engine
 	reg    *prometheus.Registry
@@ -33,7 +33,7 @@ type fixture struct {
 }
 
 // newFixture runs an engine over a fresh database with short timings.
-func newFixture(t *testing.T, attempts int) *fixture {
+func newFixture(t testing.TB, attempts int) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -147,7 +147,7 @@ func up(id int64, name string) map[string]any {
 }
 
 // eventually waits for cond, failing after a generous cap.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {
@@ -202,7 +202,7 @@ type hookMock struct {
 	ids    map[string]int
 }
 
-func newHookMock(t *testing.T, script ...func(w http.ResponseWriter)) *hookMock {
+func newHookMock(t testing.TB, script ...func(w http.ResponseWriter)) *hookMock {
 	m := &hookMock{script: script, ids: map[string]int{}}
 	var rec notifytest.Recorder
 	m.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
