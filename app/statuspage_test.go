@@ -344,3 +344,45 @@ func TestStatusPageBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestStatusPageWeight keeps a page of twelve components with 90 days of
+// history (some incidents) under 100 KB.
+func TestStatusPageWeight(t *testing.T) {
+	e := newTestEnv(t)
+	page := e.apiJSON("POST", "/api/v1/status-pages", map[string]any{"slug": "heavy", "title": "Heavy Cloud",
+		"description": "Twelve components with a full history."}, 201)
+	var first any
+	for i := 0; i < 12; i++ {
+		c := e.apiJSON("POST", "/api/v1/components", map[string]any{"name": fmt.Sprintf("Service number %d", i+1),
+			"group": fmt.Sprintf("Region %d", i/4+1), "status_page_id": page["id"]}, 201)
+		if i == 0 {
+			first = c["id"]
+		}
+	}
+	for i := 0; i < 5; i++ {
+		e.apiJSON("POST", "/api/v1/incidents", map[string]any{"title": fmt.Sprintf("Elevated error rates %d", i),
+			"status": "resolved", "component_ids": []any{first}}, 201)
+	}
+	old := store.Now() - 100*24*3600*1000
+	err := e.store.Write(context.Background(), func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`UPDATE components SET created_at=?`, old); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`UPDATE incidents SET started_at = started_at - id*86400000*7,
+			resolved_at = started_at - id*86400000*7 + 3600000`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.sp().changed(context.Background())
+	_, body := e.get("/status/heavy")
+	if !strings.Contains(body, "Elevated error rates 3") {
+		t.Fatal("history lacks the backdated incidents")
+	}
+	if n := len(body); n > 100_000 {
+		t.Errorf("page weighs %d bytes, want under 100 KB", n)
+	} else {
+		t.Logf("page weighs %d bytes", n)
+	}
+}

@@ -97,32 +97,45 @@ func statusView(sn *statuspage.Snapshot) views.StatusView {
 func componentRow(sn *statuspage.Snapshot, c statuspage.ComponentState) views.ComponentRow {
 	r := views.ComponentRow{ID: c.ID, Name: c.Name, Description: c.Description, Status: statuspage.StatusLabel(c.Status),
 		Class: statuspage.StatusClass(c.Status), ShowUptime: c.ShowUptime, Uptime: statuspage.FormatUptime(c.Uptime)}
-	for i, b := range c.Bars {
-		t := b.Day.Format("Mon Jan 2, 2006") + " · "
-		switch {
-		case b.Class == "none":
-			t += "no data"
-		default:
-			t += statuspage.FormatUptime(b.Uptime) + " uptime"
-		}
-		switch len(b.Incidents) {
-		case 0:
-			if b.Class != "none" {
-				t += " · no incidents"
-			}
-		case 1:
-			t += " · incident: " + b.Incidents[0]
-		default:
-			t += fmt.Sprintf(" · %d incidents: %s", len(b.Incidents), joinTitles(b.Incidents))
-		}
-		r.Bars = append(r.Bars, views.DayBar{X: i * 10, Class: b.Class, Title: t})
+	lead := 0
+	for lead < len(c.Bars) && c.Bars[lead].Class == "none" {
+		lead++
 	}
-	for i := len(c.Bars) - 1; i >= 0; i-- {
+	if lead > 0 {
+		t := "No data before " + c.Bars[min(lead, len(c.Bars)-1)].Day.Format("Jan 2")
+		r.Bars = append(r.Bars, views.DayBar{X: 0, Width: lead*10 - 2, Class: "none", Title: t})
+	}
+	for i := lead; i < len(c.Bars); i++ {
+		r.Bars = append(r.Bars, views.DayBar{X: i * 10, Width: 8, Class: c.Bars[i].Class, Title: barTitle(c.Bars[i])})
+	}
+	for i := len(c.Bars) - 1; i >= lead; i-- {
 		if b := c.Bars[i]; b.Class == "down" || b.Class == "degraded" || len(b.Incidents) > 0 {
-			r.BadDays = append(r.BadDays, r.Bars[i].Title)
+			r.BadDays = append(r.BadDays, barTitle(b))
 		}
 	}
 	return r
+}
+
+// barTitle says a day's date, uptime and incidents, short enough that 90
+// of them per component keep the page light.
+func barTitle(b statuspage.Bar) string {
+	t := b.Day.Format("Jan 2") + " · "
+	switch {
+	case b.Class == "none":
+		t += "no data"
+	case b.Uptime >= 100:
+		t += "100% uptime"
+	default:
+		t += statuspage.FormatUptime(b.Uptime) + " uptime"
+	}
+	switch len(b.Incidents) {
+	case 0:
+	case 1:
+		t += " · incident: " + b.Incidents[0]
+	default:
+		t += fmt.Sprintf(" · %d incidents: %s", len(b.Incidents), joinTitles(b.Incidents))
+	}
+	return t
 }
 
 func joinTitles(ts []string) string {

@@ -98,6 +98,7 @@ type ComponentRow struct {
 // DayBar is one day's bar: x offset, class and its hover/no-JS text.
 type DayBar struct {
 	X     int
+	Width int
 	Class string
 	Title string
 }
