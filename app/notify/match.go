@@ -310,6 +310,9 @@ func (m *matcher) flush() error {
 
 // splitStorm returns the messages to send one by one and those to fold
 // into a summary.
+//
+// A recovery goes the way its alert went: on its own when the alert was
+// sent on its own, into a summary when the alert was folded into one.
 func (m *matcher) splitStorm(b *ruleBatch) (single, storm []pendingMsg, err error) {
 	limit := b.rule.StormLimit
 	if limit <= 0 {
@@ -323,17 +326,24 @@ func (m *matcher) splitStorm(b *ruleBatch) (single, storm []pendingMsg, err erro
 	if err != nil {
 		return nil, nil, fmt.Errorf("notify: storm count: %w", err)
 	}
-	if summaries > 0 {
-		return nil, b.msgs, nil
+	room := limit - recent
+	for _, pm := range b.msgs {
+		fold := false
+		switch {
+		case pm.msg.Action == ActionResolve:
+			fold = pm.msg.DedupKey == SummaryKey(b.rule.ID)
+		case summaries > 0 || room <= 0:
+			fold = true
+		default:
+			room--
+		}
+		if fold {
+			storm = append(storm, pm)
+		} else {
+			single = append(single, pm)
+		}
 	}
-	room := int(limit - recent)
-	if room < 0 {
-		room = 0
-	}
-	if len(b.msgs) <= room {
-		return b.msgs, nil, nil
-	}
-	return b.msgs[:room], b.msgs[room:], nil
+	return single, storm, nil
 }
 
 // summarise adds stormed messages to each channel's summary that is still
@@ -342,6 +352,13 @@ func (m *matcher) summarise(r Rule, storm []pendingMsg) error {
 	msgs := make([]Message, len(storm))
 	for i, pm := range storm {
 		msgs[i] = pm.msg
+		if pm.msg.Action == ActionResolve {
+			continue
+		}
+		if _, err := m.tx.ExecContext(m.ctx, `UPDATE alert_rule_state SET dedup_key = ? WHERE rule_id = ?
+			AND subject = ?`, SummaryKey(r.ID), r.ID, pm.subject); err != nil {
+			return fmt.Errorf("notify: fold state: %w", err)
+		}
 	}
 	for _, ch := range r.ChannelIDs {
 		var id int64

@@ -310,20 +310,23 @@ func severityOfLevel(level string) string {
 }
 
 // Summary merges several messages of one rule into one storm summary.
+// Its action is resolve when it only holds recoveries, trigger otherwise,
+// and its dedup key is the rule's summary key (SummaryKey).
 func Summary(rule RuleRef, teamID int64, ms []Message, base string) Message {
-	s := Message{Event: "summary", Action: ActionInfo, Severity: "info", TeamID: teamID, Rule: &rule,
-		Subject: Subject{Type: "team", ID: teamID}, DedupKey: "bitwobbly-summary-" + strconv.FormatInt(rule.ID, 10),
+	s := Message{Event: "summary", Action: ActionResolve, Severity: "info", TeamID: teamID, Rule: &rule,
+		Subject: Subject{Type: "team", ID: teamID}, DedupKey: SummaryKey(rule.ID),
 		OccurredAt: time.Now().UTC(), Data: json.RawMessage("{}")}
 	if base != "" {
 		s.URL = base + "/alerts"
 	}
-	for _, m := range ms {
-		s.Items = append(s.Items, m.Title)
-		s.Severity = worse(s.Severity, m.Severity)
-	}
-	s.Title = fmt.Sprintf("%d alerts from rule %q", len(s.Items), rule.Name)
-	s.Text = summaryText(s.Items)
+	AddToSummary(&s, ms)
 	return s
+}
+
+// SummaryKey is the dedup key of a rule's storm summaries; an alert
+// folded into one is resolved through it.
+func SummaryKey(ruleID int64) string {
+	return "bitwobbly-summary-" + strconv.FormatInt(ruleID, 10)
 }
 
 // AddToSummary appends more alerts to a summary not yet sent.
@@ -331,6 +334,9 @@ func AddToSummary(s *Message, ms []Message) {
 	for _, m := range ms {
 		s.Items = append(s.Items, m.Title)
 		s.Severity = worse(s.Severity, m.Severity)
+		if m.Action != ActionResolve {
+			s.Action = ActionTrigger
+		}
 	}
 	name := ""
 	if s.Rule != nil {

@@ -137,25 +137,22 @@ func TestStormBecomesOneSummary(t *testing.T) {
 	ch := f.channel("webhook", map[string]any{"url": mock.URL, "secret": secret})
 	f.rule(notify.Rule{Name: "everything", Trigger: "monitor_down", ChannelIDs: []int64{ch.ID}, StormLimit: 3})
 	// Forty monitors fail in the same instant: one transaction of events.
-	err := f.st.Write(context.Background(), func(tx *sql.Tx) error {
-		for i := 0; i < 40; i++ {
-			res, err := tx.Exec(`INSERT INTO monitors(team_id, name, type, status, created_at, updated_at)
-				VALUES (?, 'M', 'http', 'down', 1, 1)`, f.teamID)
-			if err != nil {
-				return err
+	burst := func(kind string, mk func(int64, string) map[string]any) {
+		err := f.st.Write(context.Background(), func(tx *sql.Tx) error {
+			for i := 1; i <= 40; i++ {
+				raw, _ := json.Marshal(mk(int64(i), "M"))
+				if _, err := tx.Exec(`INSERT INTO alert_events(team_id, kind, monitor_id, payload, created_at)
+					VALUES (?, ?, ?, ?, ?)`, f.teamID, kind, i, string(raw), time.Now().UnixMilli()); err != nil {
+					return err
+				}
 			}
-			id, _ := res.LastInsertId()
-			raw, _ := json.Marshal(down(id, "M"))
-			if _, err := tx.Exec(`INSERT INTO alert_events(team_id, kind, monitor_id, payload, created_at)
-				VALUES (?, 'monitor_down', ?, ?, ?)`, f.teamID, id, string(raw), time.Now().UnixMilli()); err != nil {
-				return err
-			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
+	burst("monitor_down", func(id int64, n string) map[string]any { return down(id, n) })
 	eventually(t, "events handed off", func() bool { return f.unprocessed() == 0 })
 	ds := f.settled(ch.ID, 4)
 	singles, summaries := 0, 0
@@ -176,8 +173,31 @@ func TestStormBecomesOneSummary(t *testing.T) {
 		}
 	}
 	items, _ := summary["items"].([]any)
-	if len(items) != 37 || !strings.HasPrefix(summary["title"].(string), "37 alerts") {
-		t.Fatalf("summary title %v with %d items, want 37", summary["title"], len(items))
+	if len(items) != 37 || !strings.HasPrefix(summary["title"].(string), "37 alerts") || summary["action"] != "trigger" {
+		t.Fatalf("summary %v %v with %d items, want a trigger of 37", summary["title"], summary["action"], len(items))
+	}
+
+	// They all recover: the 3 sent alone are resolved alone, the 37
+	// folded ones are resolved by one summary with the summary's key.
+	burst("monitor_recovered", func(id int64, n string) map[string]any { return up(id, n) })
+	eventually(t, "recoveries handed off", func() bool { return f.unprocessed() == 0 })
+	f.settled(ch.ID, 8)
+	var resolves, resolveSummaries int
+	for _, b := range mock.bodies(t) {
+		if b["action"] != "resolve" {
+			continue
+		}
+		if b["type"] == "summary" {
+			resolveSummaries++
+			if n := len(b["items"].([]any)); n != 37 || b["dedup_key"] != summary["dedup_key"] {
+				t.Errorf("resolve summary has %d items and key %v", n, b["dedup_key"])
+			}
+		} else {
+			resolves++
+		}
+	}
+	if resolves != 3 || resolveSummaries != 1 {
+		t.Fatalf("got %d resolves and %d resolve summaries, want 3 and 1", resolves, resolveSummaries)
 	}
 }
 
