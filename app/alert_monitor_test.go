@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -70,4 +71,23 @@ func TestMonitorAlertsReachPagerDuty(t *testing.T) {
 	if !strings.Contains(details["text"].(string), "disk full") {
 		t.Errorf("details %v", details)
 	}
+	res, err := http.Get(e.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	metrics, _ := io.ReadAll(res.Body)
+	if !strings.Contains(string(metrics), `bitwobbly_notifications_sent_total{channel_type="pagerduty"} 2`) {
+		t.Errorf("/metrics lacks the sent counter:\n%s", grepLines(string(metrics), "bitwobbly_notification"))
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
