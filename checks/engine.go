@@ -293,9 +293,14 @@ func (e *Engine) upsertLocked(m store.Monitor, spread bool) *entry {
 	case !active && en.index >= 0:
 		heap.Remove(&e.queue, en.index)
 	case active && en.index < 0 && !en.running:
-		due := e.now()
+		now := e.now()
+		due := now
 		if spread {
-			due = nextSlot(m.ID, m.IntervalSeconds, e.now().Add(-time.Millisecond))
+			// The first round after a start is compressed into 90 % of the
+			// interval, so every monitor is checked within one interval of
+			// the start even when loading took a moment.
+			slot := nextSlot(m.ID, m.IntervalSeconds, now.Add(-time.Millisecond))
+			due = now.Add(slot.Sub(now) * 9 / 10)
 		}
 		en.due = due
 		heap.Push(&e.queue, en)
@@ -518,7 +523,13 @@ func (e *Engine) finished(id int64, due time.Time) {
 		return
 	}
 	now := e.now()
+	iv := time.Duration(en.m.IntervalSeconds) * time.Second
 	next := nextSlot(id, en.m.IntervalSeconds, due)
+	if next.Sub(due) < iv/2 {
+		// due was off the grid (first round, check now): skip a slot
+		// that would come too soon.
+		next = nextSlot(id, en.m.IntervalSeconds, next)
+	}
 	if !next.After(now) {
 		next = nextSlot(id, en.m.IntervalSeconds, now)
 	}
