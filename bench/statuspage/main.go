@@ -6,6 +6,7 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -22,6 +23,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	_ "modernc.org/sqlite"
 )
 
 var (
@@ -31,7 +34,29 @@ var (
 	rounds   = flag.Int("rounds", 2, "alternating rounds (page, memory, page, memory, …)")
 	gzipOn   = flag.Bool("gzip", false, "ask for gzip (both targets then send gzip bytes)")
 	comps    = flag.Int("components", 12, "components on the page")
+	history  = flag.Bool("history", true, "backdate components and incidents so every bar has 90 days of data")
 )
+
+// backdate gives the seeded components 100 days of history and spreads
+// resolved incidents over it, writing to the database as a second
+// process (SQLite allows it; the server picks the change up by itself).
+func backdate(path string) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	day := int64(24 * time.Hour / time.Millisecond)
+	old := time.Now().UnixMilli() - 100*day
+	if _, err := db.Exec(`UPDATE components SET created_at=?, updated_at=updated_at+1`, old); err != nil {
+		log.Fatal(err)
+	}
+	_, err = db.Exec(`UPDATE incidents SET started_at=started_at-id*7*?, resolved_at=started_at-id*7*?+3600000,
+		status='resolved', updated_at=updated_at+1`, day, day)
+	if err != nil {
+		log.Fatal(err)
+	}
+}
 
 func main() {
 	flag.Parse()
@@ -58,6 +83,10 @@ func main() {
 	base := "http://" + addr
 	waitReady(base)
 	seed(base, token)
+	if *history {
+		backdate(filepath.Join(data, "bitwobbly.db"))
+		time.Sleep(1500 * time.Millisecond) // the server notices within a second
+	}
 
 	pageURL := base + "/status/bench"
 	body, hdr := fetch(pageURL, *gzipOn)
@@ -236,8 +265,10 @@ func seed(base, token string) {
 			first = c["id"]
 		}
 	}
-	api("POST", "/api/v1/incidents", map[string]any{"title": "Elevated latency", "impact": "minor",
-		"body": "We are looking into slow responses.", "component_ids": []any{first}})
+	for i := 0; i < 5; i++ {
+		api("POST", "/api/v1/incidents", map[string]any{"title": fmt.Sprintf("Elevated latency %d", i+1),
+			"impact": "minor", "body": "We are looking into slow responses.", "component_ids": []any{first}})
+	}
 }
 
 func run(name string, args ...string) {
