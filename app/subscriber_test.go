@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -192,5 +193,56 @@ func TestWebhookSubscription(t *testing.T) {
 	json.Unmarshal(h.body, &payload)
 	if payload["type"] != "incident.created" {
 		t.Errorf("payload type %v", payload["type"])
+	}
+}
+
+// TestMaintenanceNotifiesAndViewerCannotWrite hears about a window that
+// starts, and checks a viewer can read but not change anything.
+func TestMaintenanceNotifiesAndViewerCannotWrite(t *testing.T) {
+	var mu sync.Mutex
+	var types []string
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p map[string]any
+		json.NewDecoder(r.Body).Decode(&p)
+		mu.Lock()
+		types = append(types, p["type"].(string))
+		mu.Unlock()
+	}))
+	defer recv.Close()
+	e := newTestEnv(t)
+	_, _, comps := seedPage(e, "acme")
+	if code, body := e.postForm("/status/acme/subscribe", url.Values{"kind": {"webhook"}, "url": {recv.URL}}); code != 201 {
+		t.Fatalf("subscribe: %d %s", code, body)
+	}
+	start := time.Now().Add(2 * time.Second)
+	e.apiJSON("POST", "/api/v1/maintenance", map[string]any{"title": "Quick restart", "starts_at": start,
+		"ends_at": start.Add(2 * time.Second), "component_ids": []any{comps[1]["id"]}}, 201)
+	spWaitFor(t, "maintenance start and end notices", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Contains(strings.Join(types, ","), "maintenance.started") &&
+			strings.Contains(strings.Join(types, ","), "maintenance.ended")
+	})
+
+	uid := e.addMember(e.TeamID, "viewer@example.com", "viewer")
+	viewer, _, err := issueToken(context.Background(), e.store, e.TeamID, uid, "viewer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := e.do("GET", "/api/v1/status-pages", viewer, nil); code != 200 {
+		t.Errorf("viewer cannot read pages: %d", code)
+	}
+	for _, req := range []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", "/api/v1/status-pages", map[string]any{"slug": "v", "title": "v"}},
+		{"PATCH", "/api/v1/components/" + id(comps[0]), map[string]any{"name": "v"}},
+		{"POST", "/api/v1/incidents", map[string]any{"title": "v"}},
+		{"DELETE", "/api/v1/status-pages/1", nil},
+	} {
+		if code, _ := e.do(req.method, req.path, viewer, req.body); code != http.StatusForbidden {
+			t.Errorf("viewer %s %s = %d, want 403", req.method, req.path, code)
+		}
 	}
 }
