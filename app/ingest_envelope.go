@@ -49,6 +49,9 @@ func (s *Server) ingest(c echo.Context, kind string) error {
 	if err != nil || pid <= 0 {
 		return ingestAnswer(c, &issues.IngestError{Status: http.StatusNotFound, Detail: "unknown project"})
 	}
+	if err := s.iss().Shed(); err != nil {
+		return ingestAnswer(c, err)
+	}
 	body, raw, err := s.ingestBody(c, kind)
 	if err != nil {
 		return ingestAnswer(c, err)

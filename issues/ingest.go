@@ -163,6 +163,17 @@ func (s *Service) checkItems(r IngestRequest, env *Envelope) (string, error) {
 	return id, nil
 }
 
+// Shed refuses with 503 while the queue is full. Handlers call it before
+// reading the body, so refusing costs next to nothing under overload.
+func (s *Service) Shed() error {
+	if s.depth.Load() >= int64(s.cfg.QueueMax) {
+		s.count("shed")
+		return &IngestError{Status: http.StatusServiceUnavailable, Detail: "ingest queue is full; retry later",
+			RetryAfter: 10}
+	}
+	return nil
+}
+
 // admit applies quotas (429) and load shedding (503).
 func (s *Service) admit(key Key) error {
 	now := time.Now()
@@ -180,12 +191,7 @@ func (s *Service) admit(key Key) error {
 				RetryAfter: retry, RateLimits: strconv.Itoa(retry) + "::project"}
 		}
 	}
-	if s.depth.Load() >= int64(s.cfg.QueueMax) {
-		s.count("shed")
-		return &IngestError{Status: http.StatusServiceUnavailable, Detail: "ingest queue is full; retry later",
-			RetryAfter: 10}
-	}
-	return nil
+	return s.Shed()
 }
 
 // queueRow is an ingest_queue row about to be written.
