@@ -185,7 +185,8 @@ func (m *matcher) setState(ruleID int64, subject string, open bool, dedup, kind 
 	return nil
 }
 
-// inMaintenance reports whether a monitor is in a maintenance window.
+// inMaintenance reports whether a monitor is in a maintenance window,
+// given to the monitor itself or to a status-page component it feeds.
 func (m *matcher) inMaintenance(teamID, monitorID int64, at time.Time) (bool, error) {
 	return inMaintenance(m.ctx, m.tx, teamID, monitorID, at)
 }
@@ -196,8 +197,10 @@ func inMaintenance(ctx context.Context, db querier, teamID, monitorID int64, at 
 	}
 	rows, err := db.QueryContext(ctx, `SELECT m.kind, COALESCE(m.starts_at, 0), COALESCE(m.ends_at, 0), m.weekdays,
 		m.start_time, m.duration_minutes, m.timezone FROM maintenance m
-		JOIN maintenance_monitors mm ON mm.maintenance_id = m.id
-		WHERE mm.monitor_id = ? AND m.team_id = ?`, monitorID, teamID)
+		WHERE m.team_id = ? AND (m.id IN (SELECT maintenance_id FROM maintenance_monitors WHERE monitor_id = ?)
+			OR m.id IN (SELECT mc.maintenance_id FROM maintenance_components mc
+				JOIN component_monitors cm ON cm.component_id = mc.component_id WHERE cm.monitor_id = ?))`,
+		teamID, monitorID, monitorID)
 	if err != nil {
 		return false, fmt.Errorf("notify: maintenance: %w", err)
 	}

@@ -107,7 +107,7 @@ func TestMaintenanceSilencesMonitorAlerts(t *testing.T) {
 	mock := newHookMock(t)
 	ch := f.channel("webhook", map[string]any{"url": mock.URL, "secret": secret})
 	f.rule(notify.Rule{Trigger: "monitor_down", ChannelIDs: []int64{ch.ID}})
-	quiet, loud := f.monitor("Quiet", "down"), f.monitor("Loud", "down")
+	quiet, loud, viaComponent := f.monitor("Quiet", "down"), f.monitor("Loud", "down"), f.monitor("Component", "down")
 	now := time.Now()
 	err := f.st.Write(context.Background(), func(tx *sql.Tx) error {
 		res, err := tx.Exec(`INSERT INTO maintenance(team_id, title, kind, starts_at, ends_at, created_at, updated_at)
@@ -116,13 +116,33 @@ func TestMaintenanceSilencesMonitorAlerts(t *testing.T) {
 			return err
 		}
 		mid, _ := res.LastInsertId()
-		_, err = tx.Exec("INSERT INTO maintenance_monitors(maintenance_id, monitor_id) VALUES (?, ?)", mid, quiet)
+		if _, err = tx.Exec("INSERT INTO maintenance_monitors(maintenance_id, monitor_id) VALUES (?, ?)", mid, quiet); err != nil {
+			return err
+		}
+		// A window on a status-page component silences the monitors behind it.
+		res, err = tx.Exec(`INSERT INTO status_pages(team_id, slug, title, created_at, updated_at)
+			VALUES (?, 'main', 'Main', 1, 1)`, f.teamID)
+		if err != nil {
+			return err
+		}
+		page, _ := res.LastInsertId()
+		res, err = tx.Exec(`INSERT INTO components(team_id, status_page_id, name, created_at, updated_at)
+			VALUES (?, ?, 'API', 1, 1)`, f.teamID, page)
+		if err != nil {
+			return err
+		}
+		comp, _ := res.LastInsertId()
+		if _, err = tx.Exec("INSERT INTO component_monitors(component_id, monitor_id) VALUES (?, ?)", comp, viaComponent); err != nil {
+			return err
+		}
+		_, err = tx.Exec("INSERT INTO maintenance_components(maintenance_id, component_id) VALUES (?, ?)", mid, comp)
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.event("monitor_down", quiet, down(quiet, "Quiet"))
+	f.event("monitor_down", viaComponent, down(viaComponent, "Component"))
 	f.event("monitor_down", loud, down(loud, "Loud"))
 	eventually(t, "events handed off", func() bool { return f.unprocessed() == 0 })
 	ds := f.settled(ch.ID, 1)
