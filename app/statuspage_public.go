@@ -79,6 +79,9 @@ func (p *pageService) send(c echo.Context, pg statuspage.Page, e *statuspage.Ent
 		h.Set("Content-Security-Policy", pageCSP(statuspage.StyleBlock(pg)))
 		h.Set("X-Frame-Options", "SAMEORIGIN")
 	}
+	if pg.NoIndex {
+		h.Set("X-Robots-Tag", "noindex")
+	}
 	cc := "public, no-cache"
 	if pg.Access != statuspage.AccessPublic {
 		cc = "private, no-cache"
@@ -99,7 +102,7 @@ func pageCSP(style string) string {
 	if style != "" {
 		styles += " " + statuspage.StyleHash(style)
 	}
-	return "default-src 'none'; " + styles + "; img-src 'self' data: https: http:; form-action 'self'; " +
+	return "default-src 'none'; script-src 'self'; " + styles + "; img-src 'self' data: https: http:; form-action 'self'; " +
 		"base-uri 'none'; frame-ancestors 'self'"
 }
 

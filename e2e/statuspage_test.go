@@ -94,6 +94,16 @@ func TestStatusPageScreens(t *testing.T) {
 				t.Errorf("CSP violations: %v", v)
 			}
 			b.Screenshot(t, o.name)
+			if o.name == "public-1280" {
+				b.Run(t, chromedp.Click(chromedp.CSS("[data-sp-theme]")))
+				theme := get(t, b, chromedp.Evaluate[string]("document.documentElement.getAttribute('data-theme')"))
+				b.Open(t, srv.URL+"/status/acme")
+				again := get(t, b, chromedp.Evaluate[string]("document.documentElement.getAttribute('data-theme')"))
+				if theme != "dark" || again != "dark" {
+					t.Errorf("theme toggle: %q, after reload %q; want dark both times", theme, again)
+				}
+				b.Screenshot(t, "public-1280-dark")
+			}
 		})
 	}
 
