@@ -360,11 +360,16 @@ func (s *Service) LatestEventRow(ctx context.Context, teamID, issueID int64) (in
 	return id.Int64, nil
 }
 
-// FacetValues lists the values of a tag (environment, release) seen by a
-// team's issues, for filters.
+// FacetValues lists the environments or releases seen by a team's
+// projects, for filters.
 func (s *Service) FacetValues(ctx context.Context, teamID int64, key string) ([]string, error) {
-	rows, err := s.st.R.QueryContext(ctx, `SELECT DISTINCT t.value FROM issue_tags t JOIN issues i ON i.id = t.issue_id
-		WHERE i.team_id = ? AND t.key = ? ORDER BY t.value LIMIT 100`, teamID, key)
+	q := `SELECT DISTINCT e.name FROM project_environments e JOIN projects p ON p.id = e.project_id
+		WHERE p.team_id = ? ORDER BY e.name LIMIT 100`
+	if key == "release" {
+		q = `SELECT r.version FROM releases r JOIN projects p ON p.id = r.project_id
+			WHERE p.team_id = ? GROUP BY r.version ORDER BY MAX(r.first_seen) DESC LIMIT 100`
+	}
+	rows, err := s.st.R.QueryContext(ctx, q, teamID)
 	if err != nil {
 		return nil, fmt.Errorf("issues: facet values: %w", err)
 	}

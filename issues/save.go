@@ -41,6 +41,12 @@ func (s *Service) saveEvent(tx *sql.Tx, p Project, ev *Event, data []byte) (Proc
 			return Processed{}, fmt.Errorf("issues: release: %w", err)
 		}
 	}
+	if ev.Environment != "" && !s.knownRelease(-p.ID, ev.Environment) {
+		if _, err := tx.Exec(`INSERT OR IGNORE INTO project_environments (project_id, name, first_seen)
+			VALUES (?, ?, ?)`, p.ID, ev.Environment, now); err != nil {
+			return Processed{}, fmt.Errorf("issues: environment: %w", err)
+		}
+	}
 	var r Processed
 	var st issueState
 	err := tx.QueryRow(`SELECT issue_id FROM issue_hashes WHERE project_id = ? AND hash = ?`, p.ID,
@@ -108,8 +114,8 @@ func (s *Service) saveEvent(tx *sql.Tx, p Project, ev *Event, data []byte) (Proc
 	return r, err
 }
 
-// knownRelease remembers releases already stored, so most events skip
-// the insert.
+// knownRelease remembers releases (and, under the negated project id,
+// environments) already stored, so most events skip the insert.
 func (s *Service) knownRelease(projectID int64, version string) bool {
 	k := itoa(projectID) + "\x00" + version
 	s.relMu.Lock()

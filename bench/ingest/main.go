@@ -18,6 +18,8 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -497,5 +499,53 @@ func runList() {
 		fmt.Printf("%-55s p50 %8v  p95 %8v\n", q, pct(per[q], .5).Round(time.Microsecond), pct(per[q], .95).Round(time.Microsecond))
 	}
 	cur, peak := rss(s.cmd.Process.Pid)
-	fmt.Printf("all %d requests: p50 %v p95 %v; RSS %.0f MB (peak %.0f MB)\n", len(lat), pct(lat, .5), pct(lat, .95), cur, peak)
+	fmt.Printf("all %d API requests: p50 %v p95 %v; RSS %.0f MB (peak %.0f MB)\n", len(lat), pct(lat, .5), pct(lat, .95), cur, peak)
+
+	// The dashboard page: the same list with sparklines and the filter facets.
+	b := signIn(s)
+	var page []time.Duration
+	for round := 0; round < 25; round++ {
+		for _, q := range []string{"/issues", "/issues?status=all&sort=events", "/issues?environment=production&level=error"} {
+			t0 := time.Now()
+			res, err := b.Get(s.url + q)
+			if err != nil {
+				log.Fatal(err)
+			}
+			html, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			d := time.Since(t0)
+			if res.StatusCode != 200 || !bytes.Contains(html, []byte(`class="issue-row"`)) {
+				log.Fatalf("%s: %d, no issue rows (signed in?)", q, res.StatusCode)
+			}
+			page = append(page, d)
+		}
+	}
+	cur, peak = rss(s.cmd.Process.Pid)
+	fmt.Printf("dashboard /issues (75 pages, 50 rows with 24 h sparklines and facets): p50 %v p95 %v; RSS %.0f MB (peak %.0f MB)\n",
+		pct(page, .5).Round(time.Microsecond), pct(page, .95).Round(time.Microsecond), cur, peak)
+}
+
+// signIn returns a client with a dashboard session of the bench owner.
+func signIn(s *server) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	res, err := c.Get(s.url + "/login")
+	if err != nil {
+		log.Fatal(err)
+	}
+	res.Body.Close()
+	u, _ := url.Parse(s.url)
+	var csrf string
+	for _, ck := range jar.Cookies(u) {
+		if ck.Name == "bw_csrf" {
+			csrf = ck.Value
+		}
+	}
+	res, err = c.PostForm(s.url+"/login", url.Values{"email": {"bench@example.com"},
+		"password": {"bench-password-1"}, "_csrf": {csrf}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	res.Body.Close()
+	return c
 }

@@ -48,6 +48,13 @@ func main() {
 	must(st.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO projects (id, team_id, name, platform, created_at, updated_at)
 			VALUES (1, 1, 'shop', 'python', ?, ?)`, now, now)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(`INSERT INTO releases (project_id, version, first_seen) VALUES (1, 'shop@3.4.0', 1),
+			(1, 'shop@3.4.1', 2), (1, 'shop@3.4.2', 3);
+			INSERT INTO project_environments (project_id, name, first_seen) VALUES (1, 'production', 1),
+			(1, 'staging', 2)`)
 		return err
 	}))
 	statuses := []string{"unresolved", "unresolved", "unresolved", "unresolved", "unresolved", "unresolved",
