@@ -48,6 +48,22 @@ func TestAlertsUI(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "test failed") || !strings.Contains(body, "401") {
 		t.Fatalf("failing test: %d", code)
 	}
+	// The failed test can be sent again from the log once the receiver
+	// accepts it.
+	hook.mu.Lock()
+	hook.status = 200
+	hook.mu.Unlock()
+	failed := regexp1(`action="/alerts/deliveries/(\d+)/retry"`, body)
+	if code, _ := b.post("/alerts/deliveries/"+failed+"/retry", nil); code != 303 {
+		t.Fatalf("retry: %d", code)
+	}
+	alertsWait(t, "retried delivery sent", func() bool {
+		ds := e.apiJSON("GET", "/api/v1/channels/"+id+"/deliveries?status=failed", nil, 200)["data"].([]any)
+		return len(ds) == 0
+	})
+	if code, _ := b.post("/alerts/deliveries/"+failed+"/retry", nil); code != 404 {
+		t.Fatalf("retrying a delivery that was sent: %d, want 404", code)
+	}
 	// Saving with masked values keeps the secret and the header.
 	code, _ = b.post("/alerts/channels/"+id, url.Values{"name": {"Ops hook"}, "enabled": {"1"}, "cfg_url": {hook.URL},
 		"cfg_secret": {secretMask}, "cfg_headers": {"X-Team: ********"}})

@@ -12,6 +12,16 @@ import (
 	"time"
 
 	"github.com/bitwobbly/bitwobbly/app/notify"
+	"github.com/bitwobbly/bitwobbly/app/notify/discord"
+	"github.com/bitwobbly/bitwobbly/app/notify/email"
+	"github.com/bitwobbly/bitwobbly/app/notify/notifytest"
+	"github.com/bitwobbly/bitwobbly/app/notify/ntfy"
+	"github.com/bitwobbly/bitwobbly/app/notify/opsgenie"
+	"github.com/bitwobbly/bitwobbly/app/notify/pagerduty"
+	"github.com/bitwobbly/bitwobbly/app/notify/slack"
+	"github.com/bitwobbly/bitwobbly/app/notify/teams"
+	"github.com/bitwobbly/bitwobbly/app/notify/telegram"
+	"github.com/bitwobbly/bitwobbly/app/notify/webhook"
 )
 
 func TestGuardCheckURL(t *testing.T) {
@@ -116,6 +126,31 @@ func FuzzExcerpt(f *testing.F) {
 		}
 		if _, err := json.Marshal(s); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// FuzzChannelSettings feeds arbitrary JSON settings to every channel
+// type: each must answer a sender or a setting error, never panic.
+func FuzzChannelSettings(f *testing.F) {
+	f.Add(`{"url":"http://127.0.0.1:9/x","secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw","headers":{"A":"b"}}`)
+	f.Add(`{"to":["a@example.com",3],"transport":"smtp","smtp_host":"mail","smtp_port":"25x"}`)
+	f.Add(`{"bot_token":12,"chat_id":-1.5e300,"priority":[1],"topic":"t","server_url":"ftp://x"}`)
+	f.Add(`{"routing_key":"R0123456789ABCDEF0123456789ABCDE","api_url":"http://[::1]:0/"}`)
+	f.Add(`null`)
+	types := []notify.Type{webhook.Type, email.Type, slack.Type, discord.Type, teams.Type, pagerduty.Type,
+		opsgenie.Type, telegram.Type, ntfy.Type}
+	env := notifytest.Env()
+	f.Fuzz(func(t *testing.T, raw string) {
+		var cfg map[string]any
+		if json.Unmarshal([]byte(raw), &cfg) != nil || cfg == nil {
+			return
+		}
+		for _, typ := range types {
+			s, err := typ.New(cfg, env)
+			if (s == nil) == (err == nil) {
+				t.Fatalf("%s: sender %v with error %v", typ.Name, s, err)
+			}
 		}
 	})
 }
