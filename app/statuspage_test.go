@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -384,5 +385,26 @@ func TestStatusPageWeight(t *testing.T) {
 		t.Errorf("page weighs %d bytes, want under 100 KB", n)
 	} else {
 		t.Logf("page weighs %d bytes", n)
+	}
+}
+
+// TestPagePreviewShowsUnsavedChanges renders the editor's draft without
+// saving it.
+func TestPagePreviewShowsUnsavedChanges(t *testing.T) {
+	e := newTestEnv(t)
+	seedPage(e, "acme")
+	b := e.browser(e.Email)
+	form := url.Values{"title": {"Draft Title"}, "slug": {"acme"}, "theme": {"dark"}, "timezone": {"UTC"},
+		"access": {"public"}, "brand_color": {"#112233"}}
+	code, body := b.post("/status-pages/1/preview", form)
+	if code != 200 || !strings.Contains(body, "Draft Title") || !strings.Contains(body, "--brand:#112233") {
+		t.Fatalf("preview: %d", code)
+	}
+	if _, page := e.get("/status/acme"); strings.Contains(page, "Draft Title") {
+		t.Error("the preview changed the published page")
+	}
+	form.Set("brand_color", "red")
+	if code, body := b.post("/status-pages/1/preview", form); code != 200 || !strings.Contains(body, "Cannot preview yet") {
+		t.Errorf("invalid draft: %d", code)
 	}
 }

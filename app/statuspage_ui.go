@@ -259,3 +259,30 @@ func (s *Server) uiPage(c echo.Context) (statuspage.Page, error) {
 	}
 	return s.sp().db.Page(c.Request().Context(), actorOf(c).TeamID, id)
 }
+
+// pagesPreview renders the page with the form's unsaved values, for the
+// editor's preview frame.
+func (s *Server) pagesPreview(c echo.Context) error {
+	if err := need(c, store.RoleMember); err != nil {
+		return err
+	}
+	p, err := s.uiPage(c)
+	if err != nil {
+		return err
+	}
+	draft := p
+	if err := s.readPageForm(c, &draft); err != nil {
+		msg := err.Error()
+		return s.sp().message(c, http.StatusOK, views.MessageView{Heading: "Cannot preview yet", Text: msg}, "")
+	}
+	draft.ID, draft.TeamID = p.ID, p.TeamID
+	sn, err := s.sp().db.Build(c.Request().Context(), draft, time.Now())
+	if err != nil {
+		return err
+	}
+	d := statusPageDoc(sn, "/status/"+p.Slug)
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", pageCSP(statuspage.StyleBlock(draft)))
+	h.Set("X-Frame-Options", "SAMEORIGIN")
+	return render(c, http.StatusOK, d.comp)
+}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -133,6 +134,27 @@ func TestStatusPageScreens(t *testing.T) {
 				t.Errorf("%s: CSP violations: %v", p.path, v)
 			}
 			b.Screenshot(t, p.name)
+		}
+	})
+
+	t.Run("live-preview", func(t *testing.T) {
+		b := newBrowser(t, browserOptions{Width: 1280, Height: 900})
+		b.SignIn(t, srv, ownerEmail, ownerPassword)
+		b.Open(t, srv.URL+"/status-pages/1")
+		b.Run(t, chromedp.SendKeys(chromedp.CSS("#f-title"), "Draft "))
+		var text string
+		for i := 0; i < 40 && !strings.Contains(text, "Draft"); i++ {
+			b.Run(t, chromedp.Sleep(250*time.Millisecond))
+			text = get(t, b, chromedp.Evaluate[string](
+				`(document.querySelector('iframe[name="sp-preview-frame"]').contentDocument.body || {}).innerText || ""`))
+		}
+		if !strings.Contains(text, "Draft") {
+			t.Errorf("the preview did not follow the typed title: %q", text)
+		}
+		b.Screenshot(t, "live-preview")
+		r := srv.API(t, "GET", "/api/v1/status-pages/1", nil)
+		if strings.Contains(string(r.Body), "Draft") {
+			t.Error("previewing saved the page")
 		}
 	})
 
