@@ -435,11 +435,11 @@ func newKey() string {
 // re-notify interval, while the monitor is still in the alerting state.
 func (e *Engine) renotify(ctx context.Context) error {
 	now := time.Now()
-	var any int
+	var n int
 	err := e.st.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM alert_rule_state s JOIN alert_rules r ON r.id = s.rule_id
 		WHERE s.open = 1 AND r.enabled = 1 AND r.renotify_minutes > 0
-		AND s.last_notified_at + r.renotify_minutes * 60000 <= ?`, now.UnixMilli()).Scan(&any)
-	if err != nil || any == 0 {
+		AND s.last_notified_at + r.renotify_minutes * 60000 <= ?`, now.UnixMilli()).Scan(&n)
+	if err != nil || n == 0 {
 		return err
 	}
 	return e.st.Write(ctx, func(tx *sql.Tx) error {
