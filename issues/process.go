@@ -112,6 +112,10 @@ func (s *Service) pending(ctx context.Context, after int64, limit int) ([]queued
 // handleBatch stores a batch of envelopes in one transaction, each in its
 // own savepoint; an envelope that fails there is retried on its own.
 func (s *Service) handleBatch(ctx context.Context, batch []queued) {
+	if !s.acquire(ctx) {
+		return
+	}
+	defer s.active.Add(-1)
 	if len(batch) == 1 {
 		s.handle(ctx, batch[0])
 		return
@@ -148,6 +152,27 @@ func (s *Service) handleBatch(ctx context.Context, batch []queued) {
 			}
 		case ctx.Err() == nil:
 			s.handle(ctx, w.q)
+		}
+	}
+}
+
+// backlogPerWorker is how many queued envelopes each processing worker
+// beyond the first waits for. One worker keeps up with a steady stream and
+// leaves the CPU to accepting; a backlog brings in the others to drain it.
+const backlogPerWorker = 5000
+
+// acquire waits until one more worker may process, given the backlog.
+func (s *Service) acquire(ctx context.Context) bool {
+	for {
+		allowed := 1 + s.depth.Load()/backlogPerWorker
+		n := s.active.Load()
+		if n < allowed && s.active.CompareAndSwap(n, n+1) {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }

@@ -28,6 +28,7 @@ type Service struct {
 	cfg Config
 
 	depth   atomic.Int64
+	active  atomic.Int64 // workers processing a batch now
 	wake    chan struct{}
 	limiter *limiter
 
