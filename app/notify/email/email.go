@@ -11,6 +11,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"sync"
@@ -228,7 +229,13 @@ func (c *Channel) Send(ctx context.Context, m notify.Message) (notify.Result, er
 		res.Response = c.note()
 	}
 	if err := errors.Join(errs...); err != nil {
-		if res.StatusCode >= 400 && res.StatusCode < 500 && res.StatusCode != 429 {
+		var reply *textproto.Error
+		switch {
+		case res.StatusCode >= 400 && res.StatusCode < 500 && res.StatusCode != 429:
+			return res, notify.Permanent(err)
+		case errors.As(err, &reply) && reply.Code >= 500:
+			// SMTP 5xx replies are final (bad credentials, unknown
+			// recipient); 4xx ones are worth another try.
 			return res, notify.Permanent(err)
 		}
 		return res, err

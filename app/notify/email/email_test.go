@@ -228,8 +228,8 @@ func TestEmailThroughSMTP(t *testing.T) {
 			cfg["smtp_password"] = "wrong"
 			bad, _ := New(cfg, env)
 			if _, err := bad.Send(context.Background(), notifytest.Message()); err == nil ||
-				!strings.Contains(err.Error(), "authentication failed") {
-				t.Fatalf("wrong password: %v", err)
+				!strings.Contains(err.Error(), "authentication failed") || !notify.IsPermanent(err) {
+				t.Fatalf("wrong password: %v, want a permanent failure quoting the server", err)
 			}
 		})
 	}
