@@ -524,3 +524,24 @@ func TestManualMonitor(t *testing.T) {
 		t.Errorf("check now on a manual monitor: %d, want 409", code)
 	}
 }
+
+func TestMonitorViewerReadsOnly(t *testing.T) {
+	e := newTestEnv(t)
+	m := e.apiJSON("POST", "/api/v1/monitors", map[string]any{"name": "Ro", "type": "manual"}, http.StatusCreated)
+	e.addMember(e.TeamID, "viewer@example.com", "viewer")
+	b := e.browser("viewer@example.com")
+	if code, body := b.get(fmt.Sprintf("/monitors/%v", m["id"])); code != http.StatusOK || strings.Contains(body, "Delete") {
+		t.Errorf("viewer sees the page: %d, with a Delete button: %v", code, strings.Contains(body, "Delete"))
+	}
+	for _, path := range []string{"/monitors/%v/pause", "/monitors/%v/delete", "/monitors/%v/state"} {
+		if code, _ := b.post(fmt.Sprintf(path, m["id"]), url.Values{"status": {"down"}}); code != http.StatusForbidden {
+			t.Errorf("viewer POST %s: %d, want 403", path, code)
+		}
+	}
+	if code, _ := b.post("/monitors", url.Values{"name": {"x"}, "type": {"manual"}}); code != http.StatusForbidden {
+		t.Errorf("viewer creates a monitor: %d, want 403", code)
+	}
+	if got := e.monitorStatus(m["id"]); got != "unknown" {
+		t.Errorf("status changed to %s", got)
+	}
+}

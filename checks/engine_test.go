@@ -302,3 +302,59 @@ func TestCertificateExpiringOncePerDay(t *testing.T) {
 		}
 	}
 }
+
+func TestEngineHeartbeatMissed(t *testing.T) {
+	e := newEngineEnv(t)
+	created := time.Now().Add(-time.Hour)
+	m, err := e.st.CreateMonitor(context.Background(), store.Monitor{TeamID: e.teamID, Name: "backup", Type: "push",
+		Config: ConfigJSON(Config{GraceSeconds: 60}), IntervalSeconds: 600, TimeoutSeconds: 5, FailureThreshold: 3,
+		RecoveryThreshold: 1, Enabled: true, PushToken: "tok-backup-123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var now atomic.Int64
+	now.Store(created.Add(5 * time.Minute).UnixMilli())
+	clock := func() time.Time { return time.UnixMilli(now.Load()) }
+	e.eng = NewEngine(e.st, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{Now: clock})
+	e.eng.load(context.Background())
+	e.st.Write(context.Background(), func(tx *sql.Tx) error {
+		_, err := tx.Exec(`UPDATE monitors SET created_at = ? WHERE id = ?`, created.UnixMilli(), m.ID)
+		return err
+	})
+	e.eng.load(context.Background())
+
+	if _, err := e.eng.Push(context.Background(), "tok-backup-123", PushInput{LatencyMS: -1}); err != nil {
+		t.Fatal(err)
+	}
+	pinged := clock()
+	steps := []struct {
+		after time.Duration
+		want  string
+	}{
+		{10 * time.Minute, StatusUp},
+		{11*time.Minute - time.Second, StatusUp},
+		{11*time.Minute + time.Second, StatusDown},
+		{30 * time.Minute, StatusDown},
+	}
+	for _, st := range steps {
+		now.Store(pinged.Add(st.after).UnixMilli())
+		e.eng.sweep(context.Background())
+		if got := e.get(m.ID).Status; got != st.want {
+			t.Errorf("%s after the ping: %s, want %s", st.after, got, st.want)
+		}
+	}
+	var kinds []string
+	rows, _ := e.st.R.Query(`SELECT kind FROM alert_events WHERE monitor_id = ? ORDER BY id`, m.ID)
+	for rows.Next() {
+		var k string
+		rows.Scan(&k)
+		kinds = append(kinds, k)
+	}
+	rows.Close()
+	if got := strings.Join(kinds, ","); got != KindMissed {
+		t.Errorf("alert events %s, want one %s", got, KindMissed)
+	}
+	if _, err := e.eng.Push(context.Background(), "no-such-token", PushInput{}); err != store.ErrNotFound {
+		t.Errorf("unknown token: %v", err)
+	}
+}
