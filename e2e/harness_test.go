@@ -221,7 +221,7 @@ func (s *server) launch(t testing.TB) {
 func (s *server) waitReady(t testing.TB) {
 	t.Helper()
 	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case <-s.done:
@@ -237,7 +237,7 @@ func (s *server) waitReady(t testing.TB) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("server not ready after 30s\n%s", s.Log.String())
+	t.Fatalf("server not ready after 60s\n%s", s.Log.String())
 }
 
 func (s *server) running() bool {
@@ -343,8 +343,14 @@ func runBinary(t testing.TB, env []string, args ...string) string {
 // execBinary runs the binary and returns its output and exit code.
 func execBinary(t testing.TB, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
+	began := time.Now()
+	defer func() {
+		if d := time.Since(began); d > 10*time.Second {
+			t.Logf("bitwobbly %s took %v", strings.Join(args, " "), d.Round(time.Millisecond))
+		}
+	}()
 	cmd := exec.CommandContext(ctx, binPath, args...)
 	cmd.Env = append(os.Environ(), env...)
 	var out, errb bytes.Buffer
