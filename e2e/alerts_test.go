@@ -116,6 +116,22 @@ func TestAlertsSurviveKill9(t *testing.T) {
 			t.Errorf("%q arrived as %d different notifications", title, ids)
 		}
 	}
+	log := srv.API(t, "GET", fmt.Sprintf("/api/v1/channels/%v/deliveries?limit=500", chID), nil)
+	var page struct {
+		Data []struct {
+			Status   string `json:"status"`
+			Attempts int    `json:"attempts"`
+		} `json:"data"`
+	}
+	log.JSON(t, &page)
+	if len(page.Data) != n {
+		t.Errorf("delivery log holds %d deliveries, want %d", len(page.Data), n)
+	}
+	for _, d := range page.Data {
+		if d.Status != "sent" {
+			t.Errorf("delivery %+v after the restart, want sent", d)
+		}
+	}
 	if sink.total <= n {
 		t.Errorf("%d requests for %d notifications: the kill did not interrupt a delivery in flight", sink.total, n)
 	}
