@@ -190,7 +190,7 @@ func startServer(t testing.TB, opts serverOptions) *server {
 	s.launch(t)
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("server log:\n%s", s.Log.String())
+			t.Logf("server log:\n%s", clip(s.Log.String()))
 		}
 		if s.running() {
 			s.Cmd.Process.Kill()
@@ -364,6 +364,16 @@ func execBinary(t testing.TB, env []string, args ...string) (stdout, stderr stri
 		t.Fatalf("run bitwobbly %s: %v", strings.Join(args, " "), err)
 	}
 	return out.String(), errb.String(), code
+}
+
+// clip keeps the start and the end of a long log (a crash dump can run to
+// megabytes).
+func clip(log string) string {
+	const head, tail = 8 << 10, 24 << 10
+	if len(log) <= head+tail {
+		return log
+	}
+	return log[:head] + fmt.Sprintf("\n[… %d bytes left out …]\n", len(log)-head-tail) + log[len(log)-tail:]
 }
 
 func lastLine(s string) string {
