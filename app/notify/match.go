@@ -486,7 +486,13 @@ func (e *Engine) remind(ctx context.Context, tx *sql.Tx, ruleID int64, subject s
 	if r.Trigger == "monitor_degraded" {
 		want = "degraded"
 	}
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && status != want) {
+	if errors.Is(err, sql.ErrNoRows) {
+		// The monitor is gone: nothing is left to remind anyone of.
+		_, err := tx.ExecContext(ctx, "UPDATE alert_rule_state SET open = 0 WHERE rule_id = ? AND subject = ?",
+			ruleID, subject)
+		return err
+	}
+	if err == nil && status != want {
 		return touch()
 	}
 	if err != nil {
