@@ -3,7 +3,9 @@ package app
 import (
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -140,7 +142,9 @@ func (s *Server) specOf(in monitorInput) (checks.Spec, error) {
 	if sp.Type == "push" || sp.Type == "manual" {
 		sp.Target = ""
 	}
-	if sp.Type != "http" && sp.Type != "" && in.URL != nil && in.Target == nil && *in.URL != "" {
+	if sp.Type == "tls" && in.Target == nil && in.URL != nil {
+		sp.Target = tlsTargetOf(*in.URL)
+	} else if sp.Type != "http" && sp.Type != "" && in.URL != nil && in.Target == nil && *in.URL != "" {
 		return sp, badRequest("target", "target: %s monitors take a target, not a url", sp.Type)
 	}
 	sp.Defaults()
@@ -156,6 +160,20 @@ func (s *Server) specOf(in monitorInput) (checks.Spec, error) {
 		}
 	}
 	return sp, nil
+}
+
+// tlsTargetOf turns https://host[:port]/… into host:port for tls
+// monitors given a url.
+func tlsTargetOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	port := u.Port()
+	if port == "" {
+		port = "443"
+	}
+	return net.JoinHostPort(u.Hostname(), port)
 }
 
 func deref[T any](dst *T, p *T) {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +32,7 @@ type Config struct {
 	BasicAuthUser        string            `json:"basic_auth_user,omitempty"`
 	BasicAuthPassword    string            `json:"basic_auth_password,omitempty"`
 	BearerToken          string            `json:"bearer_token,omitempty"`
-	AcceptedStatusCodes  []string          `json:"accepted_status_codes,omitempty"`
+	AcceptedStatusCodes  FlexList          `json:"accepted_status_codes,omitempty"`
 	FollowRedirects      *bool             `json:"follow_redirects,omitempty"`
 	MaxRedirects         int               `json:"max_redirects,omitempty"`
 	VerifyTLS            *bool             `json:"verify_tls,omitempty"`
@@ -50,7 +51,7 @@ type Config struct {
 	RecordType  string   `json:"record_type,omitempty"`
 	DNSServer   string   `json:"dns_server,omitempty"`
 	DNSProtocol string   `json:"dns_protocol,omitempty"` // udp tcp tls https
-	Expect      []string `json:"expect,omitempty"`
+	Expect      FlexList `json:"expect,omitempty"`
 	ExpectMode  string   `json:"expect_mode,omitempty"` // contains_all contains_any exactly
 	ExpectCount *int     `json:"expect_count,omitempty"`
 	ExpectRcode string   `json:"expect_rcode,omitempty"`
@@ -68,6 +69,43 @@ type Config struct {
 	PushTimezone  string `json:"push_timezone,omitempty"`
 	GraceSeconds  int    `json:"grace_seconds,omitempty"`
 	MaxRunSeconds int    `json:"max_run_seconds,omitempty"`
+}
+
+// FlexList is a list of strings that also accepts, in JSON, a single
+// comma-separated string and numbers (so [200, 301], "200-299, 301" and
+// ["200-299"] all work).
+type FlexList []string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (l *FlexList) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*l = nil
+		for _, p := range strings.Split(one, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				*l = append(*l, p)
+			}
+		}
+		return nil
+	}
+	var items []any
+	bad := &json.UnmarshalTypeError{Value: "value", Type: reflect.TypeFor[[]string]()}
+	if err := json.Unmarshal(b, &items); err != nil {
+		return bad
+	}
+	out := make(FlexList, 0, len(items))
+	for _, it := range items {
+		switch v := it.(type) {
+		case string:
+			out = append(out, v)
+		case float64:
+			out = append(out, strconv.FormatFloat(v, 'f', -1, 64))
+		default:
+			return bad
+		}
+	}
+	*l = out
+	return nil
 }
 
 // JSONAssertion compares the value at a gjson path of the response body.
