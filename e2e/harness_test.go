@@ -187,7 +187,6 @@ func startServer(t testing.TB, opts serverOptions) *server {
 		out := runBinary(t, opts.Env, "token", "create", "--data", s.Data, "--email", ownerEmail, "--name", "e2e")
 		s.Token = lastLine(out)
 	}
-	s.launch(t)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("server log:\n%s", clip(s.Log.String()))
@@ -197,6 +196,7 @@ func startServer(t testing.TB, opts serverOptions) *server {
 			<-s.done
 		}
 	})
+	s.launch(t)
 	return s
 }
 
@@ -225,7 +225,7 @@ func (s *server) waitReady(t testing.TB) {
 	for time.Now().Before(deadline) {
 		select {
 		case <-s.done:
-			t.Fatalf("server exited before ready: %v\n%s", s.err, s.Log.String())
+			t.Fatalf("server exited before ready: %v (log below)", s.err)
 		default:
 		}
 		resp, err := client.Get(s.URL + "/readyz")
@@ -237,7 +237,7 @@ func (s *server) waitReady(t testing.TB) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("server not ready after 60s\n%s", s.Log.String())
+	t.Fatal("server not ready after 60s (log below)")
 }
 
 func (s *server) running() bool {
@@ -264,10 +264,10 @@ func (s *server) Stop(t testing.TB) {
 	case <-time.After(30 * time.Second):
 		s.Cmd.Process.Kill()
 		<-s.done
-		t.Fatalf("server did not exit within 30s of SIGTERM\n%s", s.Log.String())
+		t.Fatal("server did not exit within 30s of SIGTERM (log below)")
 	}
 	if s.err != nil {
-		t.Fatalf("server exit after SIGTERM: %v (want exit 0)\n%s", s.err, s.Log.String())
+		t.Fatalf("server exit after SIGTERM: %v, want exit 0 (log below)", s.err)
 	}
 }
 
@@ -308,7 +308,7 @@ func (s *server) WaitLog(t testing.TB, text string, timeout time.Duration) {
 	deadline := time.Now().Add(timeout)
 	for !strings.Contains(s.Log.String(), text) {
 		if time.Now().After(deadline) {
-			t.Fatalf("log never contained %q\n%s", text, s.Log.String())
+			t.Fatalf("log never contained %q (log below)", text)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
