@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"sync"
 	"time"
 
@@ -18,12 +19,13 @@ const attemptTimeout = 30 * time.Second
 
 type due struct {
 	id, channel int64
+	at          int64 // next_attempt_at
 }
 
-// dueDeliveries lists deliveries ready to send, channel by channel: at
-// most as many per channel as it has free places, so a long backlog on
-// one channel cannot crowd out the others, and each only after the
-// older ones about the same subject to the same channel.
+// dueDeliveries lists deliveries ready to send, oldest due first, taken
+// channel by channel: at most as many per channel as it has free places,
+// so a long backlog on one channel cannot crowd out the others, and each
+// only after the older ones about the same subject to the same channel.
 func (e *Engine) dueDeliveries(ctx context.Context) ([]due, error) {
 	now := time.Now().UnixMilli()
 	rows, err := e.st.R.QueryContext(ctx, `SELECT c.id FROM channels c WHERE EXISTS (SELECT 1 FROM deliveries d
@@ -53,6 +55,12 @@ func (e *Engine) dueDeliveries(ctx context.Context) ([]due, error) {
 		}
 		out = append(out, list...)
 	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].at != out[j].at {
+			return out[i].at < out[j].at
+		}
+		return out[i].id < out[j].id
+	})
 	return out, nil
 }
 
@@ -63,7 +71,7 @@ func (e *Engine) freePlaces(channel int64) int {
 }
 
 func (e *Engine) dueOf(ctx context.Context, channel, now int64, limit int) ([]due, error) {
-	rows, err := e.st.R.QueryContext(ctx, `SELECT d.id FROM deliveries d
+	rows, err := e.st.R.QueryContext(ctx, `SELECT d.id, d.next_attempt_at FROM deliveries d
 		WHERE d.channel_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ? AND NOT EXISTS (
 			SELECT 1 FROM deliveries o WHERE o.channel_id = d.channel_id AND o.subject = d.subject
 			AND o.status = 'pending' AND o.id < d.id)
@@ -75,7 +83,7 @@ func (e *Engine) dueOf(ctx context.Context, channel, now int64, limit int) ([]du
 	var out []due
 	for rows.Next() {
 		d := due{channel: channel}
-		if err := rows.Scan(&d.id); err != nil {
+		if err := rows.Scan(&d.id, &d.at); err != nil {
 			return nil, fmt.Errorf("notify: scan due: %w", err)
 		}
 		out = append(out, d)
