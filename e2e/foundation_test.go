@@ -115,6 +115,7 @@ func TestDashboardLooks(t *testing.T) {
 		{"desktop-dark", browserOptions{Dark: true}},
 		{"phone-light", browserOptions{Width: 390, Height: 844}},
 		{"phone-dark", browserOptions{Width: 390, Height: 844, Dark: true}},
+		{"phone-no-js", browserOptions{Width: 390, Height: 844, NoJS: true}},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -137,9 +138,16 @@ func TestDashboardLooks(t *testing.T) {
 				}
 				b.Screenshot(t, "toggled-dark")
 			}
-			if sc.opts.Width == 390 {
+			switch {
+			case sc.opts.Width == 390 && sc.opts.NoJS:
+				b.Run(t, chromedp.WaitVisible(chromedp.CSS(`nav a[href="/settings"]`)))
+			case sc.opts.Width == 390:
 				b.Run(t, chromedp.Click(chromedp.CSS("[data-menu-toggle]")),
 					chromedp.WaitVisible(chromedp.CSS(`nav a[href="/settings"]`)))
+				expanded := get(t, b, chromedp.AttributeValue(chromedp.CSS("[data-menu-toggle]"), "aria-expanded"))
+				if expanded.Value != "true" {
+					t.Errorf("open menu button has aria-expanded=%q", expanded.Value)
+				}
 				b.Screenshot(t, "menu-open")
 			}
 			if v := b.CSPViolations(); len(v) > 0 {

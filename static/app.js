@@ -30,7 +30,8 @@
     }
     var menu = ev.target.closest("[data-menu-toggle]");
     if (menu) {
-      document.body.classList.toggle("nav-open");
+      var open = document.body.classList.toggle("nav-open");
+      menu.setAttribute("aria-expanded", open ? "true" : "false");
     }
   });
 
