@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"net"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/bitwobbly/bitwobbly/app/notify"
 	"github.com/bitwobbly/bitwobbly/app/statuspage"
 	"github.com/bitwobbly/bitwobbly/views"
 )
@@ -25,6 +27,7 @@ type pageService struct {
 	byHost map[string]string // custom domain -> slug
 	fp     string
 
+	guard    *notify.Guard // where subscriber webhooks may post
 	wake     chan struct{} // pokes the delivery loop
 	lastBase atomic.Value  // absolute URL prefix seen last, for links in mail
 }
@@ -45,6 +48,13 @@ func (s *Server) wireStatusPages() error {
 	p := &pageService{s: s, db: statuspage.NewDB(s.store), cache: statuspage.NewCache(),
 		wake: make(chan struct{}, 1)}
 	pageServices.Store(s, p)
+	p.guard = &notify.Guard{AllowPrivate: s.cfg.AllowPrivateChannels, Self: func() []string {
+		self := []string{s.cfg.Addr}
+		if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Host != "" {
+			self = append(self, notifyHostPort(u))
+		}
+		return self
+	}}
 	if err := p.reload(context.Background()); err != nil {
 		return err
 	}

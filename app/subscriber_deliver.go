@@ -333,8 +333,7 @@ func nullZero(id int64) any {
 func (p *pageService) deliverLoop(ctx context.Context) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	client := &http.Client{Timeout: 10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client := p.guard.Client(10 * time.Second)
 	for {
 		due, err := p.db.DueDeliveries(ctx, time.Now().UnixMilli(), 50)
 		if err != nil && ctx.Err() == nil {

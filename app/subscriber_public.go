@@ -2,9 +2,7 @@ package app
 
 import (
 	"context"
-	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -104,30 +102,11 @@ func (s *Server) subscribeWebhook(c echo.Context, pg statuspage.Page, base strin
 		Text: "Signing secret (shown once): " + secret + " · Unsubscribe: " + base + "/unsubscribe/" + sub.Token}, base)
 }
 
-// webhookTargetAllowed refuses loopback and private addresses when the
-// instance does not allow private channels.
+// webhookTargetAllowed applies the notification guard: never link-local,
+// metadata or this server itself; loopback and private addresses only when
+// the instance allows private channels.
 func (s *Server) webhookTargetAllowed(raw string) bool {
-	if s.cfg.AllowPrivateChannels {
-		return true
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return false
-	}
-	host := u.Hostname()
-	if strings.EqualFold(host, "localhost") {
-		return false
-	}
-	ips, err := net.LookupIP(host)
-	if err != nil {
-		return false
-	}
-	for _, ip := range ips {
-		if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified() {
-			return false
-		}
-	}
-	return true
+	return s.sp().guard.CheckURL(raw) == nil
 }
 
 // pageComponentIDs parses chosen component ids; each must be on the page.

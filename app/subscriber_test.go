@@ -246,3 +246,21 @@ func TestMaintenanceNotifiesAndViewerCannotWrite(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhookTargetsGuarded refuses metadata and link-local targets
+// always, and loopback when private channels are not allowed.
+func TestWebhookTargetsGuarded(t *testing.T) {
+	e := newTestEnv(t)
+	seedPage(e, "acme")
+	if code, _ := e.postForm("/status/acme/subscribe", url.Values{"kind": {"webhook"},
+		"url": {"http://169.254.169.254/latest/meta-data"}}); code != http.StatusBadRequest {
+		t.Errorf("metadata address = %d, want 400", code)
+	}
+	strict := newTestEnv(t, func(c *Config) { c.AllowPrivateChannels = false })
+	seedPage(strict, "acme")
+	for _, u := range []string{"http://127.0.0.1:9/hook", "http://10.0.0.1/hook", "http://localhost/hook"} {
+		if code, _ := strict.postForm("/status/acme/subscribe", url.Values{"kind": {"webhook"}, "url": {u}}); code != http.StatusBadRequest {
+			t.Errorf("%s without private channels = %d, want 400", u, code)
+		}
+	}
+}

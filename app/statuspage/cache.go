@@ -95,6 +95,10 @@ func acceptsGzip(ae string) bool {
 	return false
 }
 
+// MaxEntries bounds the cache: keys include the request's host, which
+// clients choose, so it starts over rather than grow without limit.
+const MaxEntries = 10000
+
 // Cache keeps built entries by key until invalidated or expired. Builds of
 // the same key run once at a time; a build that started before an
 // invalidation is answered but not kept.
@@ -141,6 +145,9 @@ func (c *Cache) Get(key string, build func() (*Entry, error)) (*Entry, error) {
 	c.mu.Lock()
 	delete(c.inflight, key)
 	if cl.err == nil && gen == c.gen {
+		if len(c.entries) >= MaxEntries {
+			c.entries = map[string]*Entry{}
+		}
 		c.entries[key] = cl.e
 	}
 	c.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -137,6 +138,17 @@ func TestCacheInvalidate(t *testing.T) {
 	c.Get("k", build)
 	if n != 2 {
 		t.Fatalf("after invalidation built %d times, want 2", n)
+	}
+}
+
+func TestCacheIsBounded(t *testing.T) {
+	c := NewCache()
+	build := func() (*Entry, error) { return NewEntry(200, "text/plain", []byte("x"), time.Time{}), nil }
+	for i := 0; i < MaxEntries+10; i++ {
+		c.Get(strconv.Itoa(i), build)
+	}
+	if n := c.Len(); n > MaxEntries {
+		t.Errorf("cache holds %d entries, want at most %d", n, MaxEntries)
 	}
 }
 
