@@ -16,7 +16,7 @@ import (
 
 // monitorList is the monitors page.
 func (s *Server) monitorList(c echo.Context) error {
-	v, err := s.monitorListView(c)
+	v, err := s.monitorListView(c, true)
 	if err != nil {
 		return err
 	}
@@ -25,14 +25,14 @@ func (s *Server) monitorList(c echo.Context) error {
 
 // monitorRows is the list's live-updating table body.
 func (s *Server) monitorRows(c echo.Context) error {
-	v, err := s.monitorListView(c)
+	v, err := s.monitorListView(c, false)
 	if err != nil {
 		return err
 	}
 	return render(c, http.StatusOK, views.MonitorRowsBody(v))
 }
 
-func (s *Server) monitorListView(c echo.Context) (views.MonitorListView, error) {
+func (s *Server) monitorListView(c echo.Context, withTags bool) (views.MonitorListView, error) {
 	a := actorOf(c)
 	ctx := c.Request().Context()
 	v := views.MonitorListView{Status: c.QueryParam("status"), Tag: c.QueryParam("tag"),
@@ -64,8 +64,10 @@ func (s *Server) monitorListView(c echo.Context) (views.MonitorListView, error) 
 		}
 		v.Any = n > 0
 	}
-	if v.Tags, err = s.store.MonitorTags(ctx, a.TeamID); err != nil {
-		return v, err
+	if withTags {
+		if v.Tags, err = s.store.MonitorTags(ctx, a.TeamID); err != nil {
+			return v, err
+		}
 	}
 	ids := make([]int64, len(ms))
 	for i, m := range ms {
