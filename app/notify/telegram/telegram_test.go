@@ -80,3 +80,17 @@ func TestTelegramSettings(t *testing.T) {
 		t.Errorf("numeric chat id refused: %v", err)
 	}
 }
+
+// TestTelegramErrorsHideTheToken: the bot token is part of the URL, and
+// errors end up in the delivery log, so they must not quote the URL.
+func TestTelegramErrorsHideTheToken(t *testing.T) {
+	ch, err := New(map[string]any{"bot_token": token, "chat_id": "1", "api_url": "http://127.0.0.1:1"},
+		notifytest.Env())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ch.Send(context.Background(), notifytest.Message())
+	if err == nil || strings.Contains(err.Error(), "AAHdq") {
+		t.Fatalf("error %v: want a failure that does not show the token", err)
+	}
+}
