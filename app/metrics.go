@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/http"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -37,6 +38,13 @@ func newMetrics(st *store.Store) *metrics {
 		}, []string{"route"}),
 	}
 	reg.MustRegister(m.requests, m.latency)
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "bitwobbly_build_info",
+		Help:        "Always 1; the labels say which build is running.",
+		ConstLabels: prometheus.Labels{"version": Version, "go_version": runtime.Version()},
+	})
+	build.Set(1)
+	reg.MustRegister(build)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "bitwobbly_store_write_queue_depth",
 		Help: "Writes waiting for the SQLite writer connection.",

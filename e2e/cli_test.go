@@ -122,6 +122,7 @@ func TestCommandLine(t *testing.T) {
 			regexp.MustCompile(`(?m)^go_goroutines \d+`),
 			regexp.MustCompile(`(?m)^go_memstats_heap_alloc_bytes `),
 			regexp.MustCompile(`(?m)^process_resident_memory_bytes `),
+			regexp.MustCompile(`(?m)^bitwobbly_build_info\{go_version="go[0-9.]+",version="dev"\} 1$`),
 		} {
 			if !want.MatchString(body) {
 				t.Errorf("/metrics lacks %s", want)
