@@ -137,7 +137,7 @@ func nullInt(n int64) any {
 	return n
 }
 
-func activity(tx *sql.Tx, issueID, userID int64, kind, body string, now int64) error {
+func activity(tx execer, issueID, userID int64, kind, body string, now int64) error {
 	var u any
 	if userID != 0 {
 		u = userID

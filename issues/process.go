@@ -138,8 +138,10 @@ func (s *Service) handleBatch(ctx context.Context, batch []queued) {
 		return
 	}
 	err := s.st.Write(ctx, func(tx *sql.Tx) error {
+		st := newStmtTx(tx)
+		defer st.close()
 		for _, w := range work {
-			w.ok = runEnvelope(tx, w.q.ID, w.steps) == nil
+			w.ok = runEnvelope(st, w.q.ID, w.steps) == nil
 		}
 		return nil
 	})
@@ -157,14 +159,15 @@ func (s *Service) handleBatch(ctx context.Context, batch []queued) {
 }
 
 // backlogPerWorker is how many queued envelopes each processing worker
-// beyond the first waits for. One worker keeps up with a steady stream and
-// leaves the CPU to accepting; a backlog brings in the others to drain it.
+// beyond the first two waits for. Two workers (one decoding while the
+// other writes) keep up with a steady stream and leave the CPU to
+// accepting; a backlog brings in the others to drain it.
 const backlogPerWorker = 5000
 
 // acquire waits until one more worker may process, given the backlog.
 func (s *Service) acquire(ctx context.Context) bool {
 	for {
-		allowed := 1 + s.depth.Load()/backlogPerWorker
+		allowed := 2 + s.depth.Load()/backlogPerWorker
 		n := s.active.Load()
 		if n < allowed && s.active.CompareAndSwap(n, n+1) {
 			return true
@@ -179,7 +182,7 @@ func (s *Service) acquire(ctx context.Context) bool {
 
 // runEnvelope writes one envelope's steps and deletes its queue row inside
 // a savepoint, so a failure leaves the rest of the batch intact.
-func runEnvelope(tx *sql.Tx, queueID int64, steps []writeStep) (err error) {
+func runEnvelope(tx execer, queueID int64, steps []writeStep) (err error) {
 	if _, err := tx.Exec("SAVEPOINT envelope"); err != nil {
 		return err
 	}
@@ -317,7 +320,7 @@ func (s *Service) dropRow(ctx context.Context, id int64) error {
 	})
 }
 
-type writeStep func(tx *sql.Tx) (Processed, error)
+type writeStep func(tx execer) (Processed, error)
 
 // prepare does the CPU work outside the write transaction: decoding,
 // normalising, grouping, compressing. It returns the steps to write.
@@ -374,7 +377,7 @@ func (s *Service) eventStep(p Project, ev *Event, rules Rules) writeStep {
 	ev.Group(rules.Fingerprint)
 	raw, _ := json.Marshal(ev)
 	data := s.compress(raw)
-	return func(tx *sql.Tx) (Processed, error) {
+	return func(tx execer) (Processed, error) {
 		r, err := s.saveEvent(tx, p, ev, data)
 		if err == nil {
 			result := "stored"
@@ -394,7 +397,7 @@ func (s *Service) itemStep(p Project, env *Envelope, it Item, received time.Time
 	if eventID == "" {
 		eventID = normEventID(gjson.GetBytes(it.Payload, "event_id").String())
 	}
-	return func(tx *sql.Tx) (Processed, error) {
+	return func(tx execer) (Processed, error) {
 		_, err := tx.Exec(`INSERT INTO envelope_items (team_id, project_id, type, event_id, received_at, headers, data)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, p.TeamID, p.ID, it.Type, eventID, received.UnixMilli(), string(it.Header), data)
 		if err != nil {
@@ -411,7 +414,7 @@ func (s *Service) itemStep(p Project, env *Envelope, it Item, received time.Time
 }
 
 // recordSessions counts session updates and aggregates per release.
-func recordSessions(tx *sql.Tx, projectID int64, it Item, received time.Time) error {
+func recordSessions(tx execer, projectID int64, it Item, received time.Time) error {
 	// started counts sessions begun; the other columns how they ended.
 	add := func(release, env string, at time.Time, ok, errored, crashed, abnormal int64) error {
 		if release == "" {

@@ -32,7 +32,7 @@ type issueState struct {
 // updates counts, rollups and the lifecycle, and writes alert events for
 // new and regressed issues, all in the caller's transaction. A second
 // delivery of the same event id is a no-op.
-func (s *Service) saveEvent(tx *sql.Tx, p Project, ev *Event, data []byte) (Processed, error) {
+func (s *Service) saveEvent(tx execer, p Project, ev *Event, data []byte) (Processed, error) {
 	now := store.Now()
 	ts := ev.Timestamp.UnixMilli()
 	if ev.Release != "" && !s.knownRelease(p.ID, ev.Release) {
@@ -130,7 +130,7 @@ func (s *Service) knownRelease(projectID int64, version string) bool {
 	return false
 }
 
-func createIssue(tx *sql.Tx, p Project, ev *Event, now int64) (int64, error) {
+func createIssue(tx execer, p Project, ev *Event, now int64) (int64, error) {
 	ts := ev.Timestamp.UnixMilli()
 	var typ, val string
 	if x := ev.mainException(); x != nil {
@@ -151,7 +151,7 @@ func createIssue(tx *sql.Tx, p Project, ev *Event, now int64) (int64, error) {
 	return id, nil
 }
 
-func loadIssueState(tx *sql.Tx, id int64) (issueState, error) {
+func loadIssueState(tx execer, id int64) (issueState, error) {
 	st := issueState{ID: id}
 	err := tx.QueryRow(`SELECT status, resolved_at, resolved_in_release, resolved_in_next_release,
 		resolved_after_release, ignore_until, ignore_count, ignore_user_count, ignore_base_events, ignore_base_users,
@@ -166,7 +166,7 @@ func loadIssueState(tx *sql.Tx, id int64) (issueState, error) {
 
 // lifecycleOnEvent regresses resolved issues (respecting the release
 // rule) and wakes ignored issues whose condition ran out.
-func (s *Service) lifecycleOnEvent(tx *sql.Tx, p Project, st issueState, ev *Event, now int64) (bool, error) {
+func (s *Service) lifecycleOnEvent(tx execer, p Project, st issueState, ev *Event, now int64) (bool, error) {
 	switch st.Status {
 	case "resolved":
 		regress, err := shouldRegress(tx, p.ID, st, ev)
@@ -208,7 +208,7 @@ func releaseNote(r string) string {
 	return " in release " + r
 }
 
-func reopen(tx *sql.Tx, id int64, substatus string, now int64) error {
+func reopen(tx execer, id int64, substatus string, now int64) error {
 	_, err := tx.Exec(`UPDATE issues SET status = 'unresolved', substatus = ?, resolved_at = NULL,
 		resolved_in_release = NULL, resolved_in_next_release = 0, resolved_after_release = NULL, ignore_until = NULL,
 		ignore_count = NULL, ignore_user_count = NULL, updated_at = ? WHERE id = ?`, substatus, now, id)
@@ -222,7 +222,7 @@ func reopen(tx *sql.Tx, id int64, substatus string, now int64) error {
 // release X regresses on events from X or a release first seen after X;
 // resolved in the next release regresses on events from a release first
 // seen after the resolution; plain resolved regresses on any event.
-func shouldRegress(tx *sql.Tx, projectID int64, st issueState, ev *Event) (bool, error) {
+func shouldRegress(tx execer, projectID int64, st issueState, ev *Event) (bool, error) {
 	firstSeen := func(v string) (int64, bool, error) {
 		var t int64
 		err := tx.QueryRow(`SELECT first_seen FROM releases WHERE project_id = ? AND version = ?`, projectID, v).Scan(&t)
@@ -256,7 +256,7 @@ func shouldRegress(tx *sql.Tx, projectID int64, st issueState, ev *Event) (bool,
 }
 
 // rollups update the hourly counts and the tag value counts.
-func rollups(tx *sql.Tx, issueID int64, ev *Event) error {
+func rollups(tx execer, issueID int64, ev *Event) error {
 	hour := ev.Timestamp.Truncate(time.Hour).UnixMilli()
 	if _, err := tx.Exec(`INSERT INTO issue_hourly (issue_id, hour, count) VALUES (?, ?, 1)
 		ON CONFLICT (issue_id, hour) DO UPDATE SET count = count + 1`, issueID, hour); err != nil {
@@ -300,7 +300,7 @@ func facetTags(ev *Event) [][2]string {
 }
 
 // alertEvent writes the domain event the alerting pipeline consumes.
-func alertEvent(tx *sql.Tx, kind string, p Project, issueID int64, ev *Event, now int64) error {
+func alertEvent(tx execer, kind string, p Project, issueID int64, ev *Event, now int64) error {
 	payload, _ := json.Marshal(map[string]any{
 		"issue_id": issueID, "project_id": p.ID, "project_name": p.Name, "title": ev.Title, "culprit": ev.Culprit,
 		"level": ev.Level, "environment": ev.Environment, "release": ev.Release, "event_id": ev.EventID,
