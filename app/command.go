@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/bitwobbly/bitwobbly/store"
@@ -17,6 +18,30 @@ import (
 // Version is the release version, set at build time with
 // -ldflags "-X github.com/bitwobbly/bitwobbly/app.Version=v1.2.3".
 var Version = "dev"
+
+// versionText is Version, followed for development builds by the commit
+// the binary was built from when Go recorded it.
+func versionText() string {
+	info, ok := debug.ReadBuildInfo()
+	if Version != "dev" || !ok {
+		return Version
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+changes"
+			}
+		}
+	}
+	if len(rev) < 12 {
+		return Version
+	}
+	return Version + " (" + rev[:12] + dirty + ")"
+}
 
 // Command is a parsed command line.
 type Command struct {
@@ -134,7 +159,7 @@ func Run(ctx context.Context, cmd Command, stdout, stderr io.Writer) error {
 	case "help":
 		return nil
 	case "version":
-		fmt.Fprintln(stdout, "bitwobbly", Version)
+		fmt.Fprintln(stdout, "bitwobbly", versionText())
 		return nil
 	}
 	log := newLogger(stderr, cmd.Config.LogLevel)
