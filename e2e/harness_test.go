@@ -5,8 +5,9 @@
 //
 // Helpers for tests in this package:
 //
-//   - startServer(t, serverOptions{}) builds nothing (TestMain did) and
-//     returns a running *server. Before serving it runs
+//   - TestMain builds the binary once, with -race when the tests run with
+//     it (a data race in the server then makes Stop fail with exit 66).
+//   - startServer(t, serverOptions{}) returns a running *server. Before serving it runs
 //     `bitwobbly admin create` (owner ownerEmail/ownerPassword) and
 //     `bitwobbly token create`; the token is in srv.Token. Set
 //     serverOptions.Fresh for an instance with no account (the setup page),
