@@ -42,6 +42,8 @@ func label(a statuspage.AffectedComponent) views.ComponentLabel {
 
 func incidentCard(sn *statuspage.Snapshot, in statuspage.PageIncident) views.IncidentCard {
 	c := views.IncidentCard{ID: in.ID, Title: in.Title, Impact: in.Impact, Status: statuspage.StatusWord(in.Status),
+		ImpactText: map[string]string{"none": "No impact", "minor": "Minor impact", "major": "Major impact",
+			"critical": "Critical impact"}[in.Impact],
 		Started: views.PublicTime(sn.PageTime(in.StartedAt))}
 	if in.ResolvedAt != 0 {
 		c.Resolved = views.PublicTime(sn.PageTime(in.ResolvedAt))

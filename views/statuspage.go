@@ -42,6 +42,7 @@ type IncidentCard struct {
 	ID         int64
 	Title      string
 	Impact     string
+	ImpactText string
 	Status     string
 	Started    string
 	Resolved   string

@@ -47,10 +47,14 @@ func (sn *Snapshot) feedItems(base string) []FeedItem {
 // Window says a window in the page's time zone.
 func (sn *Snapshot) Window(w Window) string {
 	s, e := w.Start.In(sn.Loc), w.End.In(sn.Loc)
-	if s.Format("2006-01-02") == e.Format("2006-01-02") {
-		return s.Format("Mon Jan 2, 15:04") + " – " + e.Format("15:04 MST")
+	day := "Mon Jan 2, 15:04"
+	if s.Year() != time.Now().In(sn.Loc).Year() {
+		day = "Mon Jan 2 2006, 15:04"
 	}
-	return s.Format("Mon Jan 2, 15:04") + " – " + e.Format("Mon Jan 2, 15:04 MST")
+	if s.Format("2006-01-02") == e.Format("2006-01-02") {
+		return s.Format(day) + " – " + e.Format("15:04 MST")
+	}
+	return s.Format(day) + " – " + e.Format(day+" MST")
 }
 
 // StatusWord is the human word of an incident or maintenance status.
