@@ -151,6 +151,7 @@ func (s *Server) specOf(in monitorInput) (checks.Spec, error) {
 	if err := sp.Validate(s.cfg.RestrictTargets); err != nil {
 		return sp, fieldError(sp.Type, err)
 	}
+	s.sealSecrets(&sp.Config)
 	if sp.Type == "manual" && in.Status != nil {
 		switch *in.Status {
 		case "", checks.StatusUp, checks.StatusDegraded, checks.StatusDown, checks.StatusUnknown,

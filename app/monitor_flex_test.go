@@ -1,9 +1,12 @@
 package app
 
 import (
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestMonitorFlexibleLists(t *testing.T) {
@@ -27,5 +30,33 @@ func TestTLSMonitorFromURL(t *testing.T) {
 		"url": "https://shop.example/"}, http.StatusCreated)
 	if m["target"] != "shop.example:443" {
 		t.Errorf("target = %v", m["target"])
+	}
+}
+
+func TestMonitorCredentialsSealedAtRest(t *testing.T) {
+	e := newTestEnv(t)
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "ann" || p != "hunter2-secret" {
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	}))
+	defer target.Close()
+	m := e.apiJSON("POST", "/api/v1/monitors", map[string]any{"name": "auth", "type": "http", "url": target.URL,
+		"basic_auth_user": "ann", "basic_auth_password": "hunter2-secret"}, http.StatusCreated)
+	waitFor(t, "up", 10*time.Second, func() bool { return e.monitorStatus(m["id"]) == "up" })
+	var raw string
+	e.store.R.QueryRow(`SELECT config FROM monitors WHERE id = ?`, m["id"]).Scan(&raw)
+	if strings.Contains(raw, "hunter2") {
+		t.Errorf("password stored in clear: %s", raw)
+	}
+	_, body := e.api("GET", fmt.Sprintf("/api/v1/monitors/%v", m["id"]), nil)
+	if strings.Contains(string(body), "hunter2") || strings.Contains(string(body), "basic_auth_password") {
+		t.Errorf("password shown by the API: %s", body)
+	}
+	e.apiJSON("PATCH", fmt.Sprintf("/api/v1/monitors/%v", m["id"]), map[string]any{"name": "auth 2"}, http.StatusOK)
+	e.apiJSON("POST", fmt.Sprintf("/api/v1/monitors/%v/check", m["id"]), nil, http.StatusAccepted)
+	time.Sleep(500 * time.Millisecond)
+	if got := e.monitorStatus(m["id"]); got != "up" {
+		t.Errorf("after an edit without the password: %s", got)
 	}
 }

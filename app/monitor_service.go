@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bitwobbly/bitwobbly/app/secrets"
 	"github.com/bitwobbly/bitwobbly/checks"
 )
 
@@ -34,6 +35,7 @@ func (s *Server) wireMonitoring() error {
 		PerHost:     s.cfg.CheckPerHost,
 		Checker:     checks.NewChecker(nil, s.cfg.RestrictTargets),
 		Metrics:     checks.NewMetrics(s.metrics.Registry),
+		OpenSecret:  s.box.Open,
 	})
 	monitorServices.Store(s, m)
 	s.addWorker("monitor-scheduler", m.engine.Run)
@@ -49,4 +51,14 @@ func (s *Server) wireMonitoring() error {
 		}
 	})
 	return nil
+}
+
+// sealSecrets encrypts a monitor's credentials at rest with the instance
+// key; values already sealed stay as they are.
+func (s *Server) sealSecrets(c *checks.Config) {
+	for _, p := range []*string{&c.BasicAuthPassword, &c.BearerToken} {
+		if *p != "" && !secrets.IsSealed(*p) {
+			*p = s.box.Seal(*p)
+		}
+	}
 }

@@ -33,6 +33,9 @@ type Options struct {
 	Tick time.Duration
 	// Resync is how often the whole monitor list is re-read (default 60 s).
 	Resync time.Duration
+	// OpenSecret decrypts a sealed credential of a monitor's settings
+	// (basic auth password, bearer token); nil leaves them as stored.
+	OpenSecret func(sealed string) (string, error)
 }
 
 // Engine schedules and runs every monitor's checks and applies results.
@@ -58,6 +61,7 @@ type Engine struct {
 	wake    chan struct{}
 	wg      sync.WaitGroup
 	started bool
+	open    func(string) (string, error)
 }
 
 type namedWindow struct {
@@ -100,7 +104,7 @@ func NewEngine(st *store.Store, log *slog.Logger, o Options) *Engine {
 	e := &Engine{store: st, log: log, checker: o.Checker, metrics: o.Metrics, now: o.Now, perHost: o.PerHost,
 		tick: o.Tick, resync: o.Resync, sem: make(chan struct{}, o.Concurrency),
 		entries: map[int64]*entry{}, hosts: map[string]chan struct{}{}, windows: map[int64][]namedWindow{},
-		wake: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), open: o.OpenSecret}
 	if e.metrics != nil {
 		e.metrics.engine = e
 	}
@@ -287,7 +291,7 @@ func (e *Engine) upsertLocked(m store.Monitor, spread bool) *entry {
 		spread = false
 	}
 	changed := en.m.IntervalSeconds != m.IntervalSeconds
-	setJob(en, m)
+	e.setJob(en, m)
 	active := m.Enabled && m.Type != "push" && m.Type != "manual"
 	switch {
 	case !active && en.index >= 0:
@@ -549,16 +553,26 @@ func (e *Engine) refresh(m store.Monitor) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if en := e.entries[m.ID]; en != nil {
-		setJob(en, m)
+		e.setJob(en, m)
 	}
 }
 
 // setJob stores m on the entry, parsing its configuration only when it
 // changed.
-func setJob(en *entry, m store.Monitor) {
+func (e *Engine) setJob(en *entry, m store.Monitor) {
 	if en.job.Type == "" || en.m.Config != m.Config || en.m.Type != m.Type || en.m.Target != m.Target {
 		en.job = Job{Type: m.Type, Target: m.Target, Config: ParseConfig(m.Config)}
 		en.host = hostOf(m.Type, m.Target)
+		if e.open != nil {
+			for _, p := range []*string{&en.job.Config.BasicAuthPassword, &en.job.Config.BearerToken} {
+				if *p == "" {
+					continue
+				}
+				if plain, err := e.open(*p); err == nil {
+					*p = plain
+				}
+			}
+		}
 	}
 	en.job.Timeout = time.Duration(m.TimeoutSeconds) * time.Second
 	en.m = m
