@@ -159,15 +159,14 @@ func (s *Service) handleBatch(ctx context.Context, batch []queued) {
 }
 
 // backlogPerWorker is how many queued envelopes each processing worker
-// beyond the first two waits for. Two workers (one decoding while the
-// other writes) keep up with a steady stream and leave the CPU to
-// accepting; a backlog brings in the others to drain it.
+// beyond the first waits for. One worker leaves the CPU to accepting
+// while a burst lasts; a backlog brings in the others to drain it.
 const backlogPerWorker = 5000
 
 // acquire waits until one more worker may process, given the backlog.
 func (s *Service) acquire(ctx context.Context) bool {
 	for {
-		allowed := 2 + s.depth.Load()/backlogPerWorker
+		allowed := 1 + s.depth.Load()/backlogPerWorker
 		n := s.active.Load()
 		if n < allowed && s.active.CompareAndSwap(n, n+1) {
 			return true
