@@ -39,6 +39,11 @@ func (s *Server) wireIssues() error {
 			s.log.Info("ignored issues woke up", "count", n)
 		}
 	})
+	s.addCron("@every 10m", "issues-prune", func(ctx context.Context) {
+		if _, err := svc.Prune(ctx); err != nil {
+			s.log.Warn("prune error-tracking items", "error", err)
+		}
+	})
 	s.homeCounters = append(s.homeCounters, func(ctx context.Context, teamID int64, v *views.HomeView) error {
 		n, err := svc.CountUnresolved(ctx, teamID)
 		v.OpenIssues = n

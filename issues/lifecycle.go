@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/bitwobbly/bitwobbly/store"
 )
@@ -372,6 +373,36 @@ func (s *Service) WakeIgnored(ctx context.Context) (int64, error) {
 			}
 		}
 		n = int64(len(ids))
+		return nil
+	})
+	return n, err
+}
+
+// Retention of what is kept only for later use.
+const (
+	itemRetention   = 30 * 24 * time.Hour
+	failedRetention = 7 * 24 * time.Hour
+)
+
+// Prune deletes envelope items older than 30 days and failed queue rows
+// older than 7 days, a bounded number per call.
+func (s *Service) Prune(ctx context.Context) (int64, error) {
+	now := time.Now()
+	var n int64
+	err := s.st.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`DELETE FROM envelope_items WHERE id IN (SELECT id FROM envelope_items
+			WHERE received_at < ? ORDER BY id LIMIT 5000)`, now.Add(-itemRetention).UnixMilli())
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		res, err = tx.Exec(`DELETE FROM ingest_queue WHERE failed_at IS NOT NULL AND failed_at < ?`,
+			now.Add(-failedRetention).UnixMilli())
+		if err != nil {
+			return err
+		}
+		m, _ := res.RowsAffected()
+		n += m
 		return nil
 	})
 	return n, err

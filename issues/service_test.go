@@ -370,3 +370,26 @@ func TestWakeIgnored(t *testing.T) {
 		t.Fatalf("woke %d (%v), status %s", n, err, f.issue(id).Status)
 	}
 }
+
+func TestPrune(t *testing.T) {
+	f := newFixture(t, Config{})
+	ctx := context.Background()
+	old := time.Now().Add(-31 * 24 * time.Hour).UnixMilli()
+	f.st.Write(ctx, func(tx *sql.Tx) error {
+		for _, at := range []int64{old, store.Now()} {
+			if _, err := tx.Exec(`INSERT INTO envelope_items (team_id, project_id, type, received_at, data)
+				VALUES (1, ?, 'transaction', ?, x'00')`, f.p.ID, at); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if n, err := f.svc.Prune(ctx); n != 1 || err != nil {
+		t.Fatalf("pruned %d (%v), want 1", n, err)
+	}
+	var left int
+	f.st.R.QueryRow(`SELECT COUNT(*) FROM envelope_items`).Scan(&left)
+	if left != 1 {
+		t.Errorf("%d items left, want the recent one", left)
+	}
+}
