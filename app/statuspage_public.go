@@ -60,7 +60,9 @@ func (s *Server) statusPublic(c echo.Context) error {
 	}
 	base, abs := p.bases(c, pg)
 	key := strconv.FormatInt(pg.ID, 10) + "|" + rest + "|" + abs
+	p.requests.Inc()
 	e, err := p.cache.Get(key, func() (*statuspage.Entry, error) {
+		p.builds.Inc()
 		return p.build(c.Request().Context(), pg, rest, base, abs)
 	})
 	if errors.Is(err, errNoResource) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bitwobbly/bitwobbly/app/notify"
 	"github.com/bitwobbly/bitwobbly/app/statuspage"
@@ -27,9 +28,13 @@ type pageService struct {
 	byHost map[string]string // custom domain -> slug
 	fp     string
 
-	guard    *notify.Guard // where subscriber webhooks may post
-	wake     chan struct{} // pokes the delivery loop
-	lastBase atomic.Value  // absolute URL prefix seen last, for links in mail
+	guard *notify.Guard // where subscriber webhooks may post
+
+	requests   prometheus.Counter
+	builds     prometheus.Counter
+	deliveries *prometheus.CounterVec
+	wake       chan struct{} // pokes the delivery loop
+	lastBase   atomic.Value  // absolute URL prefix seen last, for links in mail
 }
 
 // pageServices holds each server's status-page service (tests run many
@@ -63,6 +68,14 @@ func (s *Server) wireStatusPages() error {
 		return err
 	}
 	p.fp = fp
+	p.requests = prometheus.NewCounter(prometheus.CounterOpts{Name: "bitwobbly_statuspage_requests_total",
+		Help: "Public status-page documents served (cached or built)."})
+	p.builds = prometheus.NewCounter(prometheus.CounterOpts{Name: "bitwobbly_statuspage_builds_total",
+		Help: "Public status-page documents built because the cached bytes were missing or stale."})
+	p.deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "bitwobbly_statuspage_deliveries_total",
+		Help: "Messages to status-page subscribers by kind (email, webhook) and result (sent, retry, failed)."},
+		[]string{"kind", "result"})
+	s.metrics.Registry.MustRegister(p.requests, p.builds, p.deliveries)
 	s.echo.Pre(p.customDomain)
 	s.addWorker("status-page-freshness", p.watch)
 	s.addWorker("status-page-notifier", p.notifyLoop)
@@ -98,6 +111,11 @@ func (p *pageService) changed(ctx context.Context) {
 	if err := p.reload(ctx); err != nil {
 		p.s.log.Warn("status pages: reload failed", "error", err)
 	}
+	if fp, err := p.db.Fingerprint(ctx); err == nil {
+		p.mu.Lock()
+		p.fp = fp
+		p.mu.Unlock()
+	}
 	p.s.store.Publish("status-pages")
 }
 
@@ -128,8 +146,11 @@ func (p *pageService) watch(ctx context.Context) {
 			if err != nil {
 				continue
 			}
-			if fp != p.fp {
-				p.fp = fp
+			p.mu.Lock()
+			stale := fp != p.fp
+			p.fp = fp
+			p.mu.Unlock()
+			if stale {
 				p.reload(ctx)
 			}
 		}

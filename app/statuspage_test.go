@@ -408,3 +408,19 @@ func TestPagePreviewShowsUnsavedChanges(t *testing.T) {
 		t.Errorf("invalid draft: %d", code)
 	}
 }
+
+// TestStatusPageMetrics counts requests and builds: repeated requests are
+// answered from the cache.
+func TestStatusPageMetrics(t *testing.T) {
+	e := newTestEnv(t)
+	seedPage(e, "acme")
+	for i := 0; i < 5; i++ {
+		e.get("/status/acme")
+	}
+	_, m := e.get("/metrics")
+	req := regexp.MustCompile(`(?m)^bitwobbly_statuspage_requests_total ([0-9]+)`).FindStringSubmatch(m)
+	bld := regexp.MustCompile(`(?m)^bitwobbly_statuspage_builds_total ([0-9]+)`).FindStringSubmatch(m)
+	if req == nil || bld == nil || req[1] != "5" || (bld[1] != "1" && bld[1] != "2") {
+		t.Errorf("requests %v builds %v, want 5 requests and 1 build (2 if a change notice raced)", req, bld)
+	}
+}

@@ -383,16 +383,19 @@ func (p *pageService) deliver(ctx context.Context, client *http.Client, d status
 		err = p.postWebhook(sendCtx, client, sub, d)
 	}
 	if err == nil {
+		p.deliveries.WithLabelValues(sub.Kind, "sent").Inc()
 		p.db.DeliveryDone(ctx, d.ID, true, 0, "")
 		p.s.log.Info("status page notification sent", "subscriber_id", sub.ID, "kind", sub.Kind, "event", d.EventKey)
 		return
 	}
 	attempts := d.Attempts + 1
 	if attempts >= max(p.s.cfg.DeliveryAttempts, 1) {
+		p.deliveries.WithLabelValues(sub.Kind, "failed").Inc()
 		p.db.DeliveryDone(ctx, d.ID, false, 0, err.Error())
 		p.s.log.Warn("status page notification given up", "subscriber_id", sub.ID, "error", err)
 		return
 	}
+	p.deliveries.WithLabelValues(sub.Kind, "retry").Inc()
 	backoff := time.Duration(15<<min(attempts, 10)) * time.Second
 	p.db.DeliveryDone(ctx, d.ID, false, time.Now().Add(backoff).UnixMilli(), err.Error())
 }
