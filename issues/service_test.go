@@ -393,3 +393,47 @@ func TestPrune(t *testing.T) {
 		t.Errorf("%d items left, want the recent one", left)
 	}
 }
+
+func TestScrubbingPerProject(t *testing.T) {
+	f := newFixture(t, Config{})
+	f.start()
+	ctx := context.Background()
+	body := func(id int) string {
+		return fmt.Sprintf(`{"event_id":"%032x","message":"m","extra":{"password":"hunter2","iban":"DE00 1234"}}`, id)
+	}
+	tests := []struct {
+		name        string
+		scrub       bool
+		fields      []string
+		keep, leave []string
+	}{
+		{"default", true, nil, []string{"DE00 1234"}, []string{"hunter2"}},
+		{"extra field", true, []string{"IBAN"}, nil, []string{"hunter2", "DE00 1234"}},
+		{"off", false, nil, []string{"hunter2", "DE00 1234"}, nil},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.p.ScrubData, f.p.ScrubFields = tt.scrub, tt.fields
+			if err := f.svc.UpdateProject(ctx, f.p); err != nil {
+				t.Fatal(err)
+			}
+			id := f.send(body(600 + i))
+			f.drain()
+			ev, _, err := f.svc.Event(ctx, 1, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			extra := fmt.Sprint(ev.Extra)
+			for _, k := range tt.keep {
+				if !strings.Contains(extra, k) {
+					t.Errorf("%q scrubbed from %s", k, extra)
+				}
+			}
+			for _, l := range tt.leave {
+				if strings.Contains(extra, l) {
+					t.Errorf("%q kept in %s", l, extra)
+				}
+			}
+		})
+	}
+}
