@@ -50,13 +50,13 @@ func sdkEvents(t *testing.T, sdk string) []*Event {
 	return out
 }
 
-// TestGroupingRealSDKs checks payloads captured from sentry-go, @sentry/node
-// and python3-sentry-sdk. Each sent, in order: the same error twice with
+// TestGroupingRealSDKs checks payloads captured from sentry-go,
+// @sentry/node, @sentry/browser (in Chromium) and python3-sentry-sdk. Each sent, in order: the same error twice with
 // different ids (A), another error (B), the same message with different
 // numbers twice (C), two different errors with one custom fingerprint (D).
 func TestGroupingRealSDKs(t *testing.T) {
 	labels := []string{"A", "A", "B", "C", "C", "D", "D"}
-	for _, sdk := range []string{"go", "node", "python"} {
+	for _, sdk := range []string{"go", "node", "browser", "python"} {
 		t.Run(sdk, func(t *testing.T) {
 			evs := sdkEvents(t, sdk)
 			if len(evs) != len(labels) {
