@@ -24,6 +24,7 @@ type componentJSON struct {
 	Description    string    `json:"description"`
 	Position       int       `json:"position"`
 	ShowUptime     bool      `json:"show_uptime"`
+	ShowLatency    bool      `json:"show_latency"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 }
@@ -39,6 +40,7 @@ type componentInput struct {
 	Description  *string  `json:"description"`
 	Position     *int     `json:"position"`
 	ShowUptime   *bool    `json:"show_uptime"`
+	ShowLatency  *bool    `json:"show_latency"`
 }
 
 func (in componentInput) apply(c *statuspage.Component) error {
@@ -47,6 +49,7 @@ func (in componentInput) apply(c *statuspage.Component) error {
 	setStr(&c.Description, in.Description)
 	setStr(&c.StatusOverride, in.Status)
 	setBool(&c.ShowUptime, in.ShowUptime)
+	setBool(&c.ShowLatency, in.ShowLatency)
 	if in.Position != nil {
 		c.Position = *in.Position
 	}
@@ -83,6 +86,7 @@ func (s *Server) currentStatuses(ctx context.Context, teamID int64, comps []stat
 func componentOut(c statuspage.Component, status string) componentJSON {
 	out := componentJSON{ID: c.ID, Name: c.Name, StatusPageID: c.StatusPageID, Group: c.Group, MonitorIDs: c.MonitorIDs,
 		Status: status, Description: c.Description, Position: c.Position, ShowUptime: c.ShowUptime,
+		ShowLatency: c.ShowLatency,
 		CreatedAt: store.Time(c.CreatedAt), UpdatedAt: store.Time(c.UpdatedAt)}
 	if out.MonitorIDs == nil {
 		out.MonitorIDs = []int64{}

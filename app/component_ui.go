@@ -25,9 +25,9 @@ func readComponentForm(c echo.Context, x *statuspage.Component) error {
 		}
 	}
 	name, group, desc, st := c.FormValue("name"), c.FormValue("group"), c.FormValue("description"), c.FormValue("status")
-	show := c.FormValue("show_uptime") == "1"
+	show, lat := c.FormValue("show_uptime") == "1", c.FormValue("show_latency") == "1"
 	in := componentInput{Name: &name, Group: &group, Description: &desc, Status: &st, ShowUptime: &show,
-		MonitorIDs: &mons, Position: &pos}
+		ShowLatency: &lat, MonitorIDs: &mons, Position: &pos}
 	return in.apply(x)
 }
 

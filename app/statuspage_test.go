@@ -424,3 +424,31 @@ func TestStatusPageMetrics(t *testing.T) {
 		t.Errorf("requests %v builds %v, want 5 requests and 1 build (2 if a change notice raced)", req, bld)
 	}
 }
+
+// TestStatusPageLatencyChart draws a component's response times from the
+// monitoring rollups when the component asks for it.
+func TestStatusPageLatencyChart(t *testing.T) {
+	e := newTestEnv(t)
+	_, mon, comps := seedPage(e, "acme")
+	hour := time.Now().Truncate(time.Hour)
+	var rs []store.Rollup
+	for i := 1; i <= 6; i++ {
+		rs = append(rs, store.Rollup{MonitorID: mon, Res: 3600, Bucket: hour.Add(-time.Duration(i) * time.Hour).UnixMilli(),
+			Checks: 60, LatencyP50: int64(100 + 20*i), LatencyP95: 300, LatencyMax: 400})
+	}
+	if err := e.store.UpsertRollups(context.Background(), rs); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := e.get("/status/acme"); strings.Contains(body, "sp-latency") {
+		t.Fatal("chart shown without being asked for")
+	}
+	got := e.apiJSON("PATCH", "/api/v1/components/"+id(comps[0]), map[string]any{"show_latency": true}, 200)
+	if got["show_latency"] != true {
+		t.Fatalf("show_latency = %v", got["show_latency"])
+	}
+	_, body := e.get("/status/acme")
+	if !strings.Contains(body, `class="sp-latency"`) || !strings.Contains(body, "latest 120 ms") ||
+		!strings.Contains(body, "<polyline points=") {
+		t.Error("the page lacks the response-time chart")
+	}
+}

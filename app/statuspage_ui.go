@@ -182,7 +182,7 @@ func (s *Server) renderPageEdit(c echo.Context, code int, p statuspage.Page, f, 
 	}
 	for _, cs := range sn.Components {
 		row := views.ComponentEditRow{ID: cs.ID, Name: cs.Name, Group: cs.Group, Description: cs.Description,
-			Override: cs.StatusOverride, Position: cs.Position, ShowUptime: cs.ShowUptime,
+			Override: cs.StatusOverride, Position: cs.Position, ShowUptime: cs.ShowUptime, ShowLatency: cs.ShowLatency,
 			Status: statuspage.StatusLabel(cs.Status), StatusClass: statuspage.StatusClass(cs.Status),
 			BadgeURL: s.baseURL(c) + "/status/" + p.Slug + "/components/" + strconv.FormatInt(cs.ID, 10) + "/badge.svg"}
 		for _, m := range cs.MonitorIDs {

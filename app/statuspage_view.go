@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bitwobbly/bitwobbly/app/statuspage"
@@ -99,6 +100,7 @@ func statusView(sn *statuspage.Snapshot) views.StatusView {
 func componentRow(sn *statuspage.Snapshot, c statuspage.ComponentState) views.ComponentRow {
 	r := views.ComponentRow{ID: c.ID, Name: c.Name, Description: c.Description, Status: statuspage.StatusLabel(c.Status),
 		Class: statuspage.StatusClass(c.Status), ShowUptime: c.ShowUptime, Uptime: statuspage.FormatUptime(c.Uptime)}
+	r.Latency = latencyChart(c.Latency, sn)
 	lead := 0
 	for lead < len(c.Bars) && c.Bars[lead].Class == "none" {
 		lead++
@@ -149,4 +151,28 @@ func joinTitles(ts []string) string {
 		out += t
 	}
 	return out
+}
+
+// latencyChart scales hourly medians into the 900×80 chart box.
+func latencyChart(pts []statuspage.LatencyPoint, sn *statuspage.Snapshot) *views.LatencyChart {
+	if len(pts) < 2 {
+		return nil
+	}
+	var top int64 = 1
+	for _, p := range pts {
+		top = max(top, p.MS)
+	}
+	top = top + top/5
+	start := pts[len(pts)-1].At.Add(-24 * time.Hour)
+	ch := &views.LatencyChart{Max: fmt.Sprintf("%d ms", top), Last: fmt.Sprintf("%d ms", pts[len(pts)-1].MS)}
+	var b strings.Builder
+	for _, p := range pts {
+		x := int(900 * p.At.Sub(start) / (24 * time.Hour))
+		y := 78 - int(74*p.MS/top)
+		fmt.Fprintf(&b, "%d,%d ", x, y)
+		ch.Dots = append(ch.Dots, views.LatencyDot{X: x, Y: y,
+			Title: p.At.In(sn.Loc).Format("Jan 2 15:04") + " · " + fmt.Sprintf("%d ms", p.MS)})
+	}
+	ch.Points = strings.TrimSpace(b.String())
+	return ch
 }

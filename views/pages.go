@@ -52,6 +52,7 @@ type ComponentEditRow struct {
 	Override    string
 	Position    int
 	ShowUptime  bool
+	ShowLatency bool
 	Monitors    []Option
 	Status      string
 	StatusClass string

@@ -94,6 +94,21 @@ type ComponentRow struct {
 	Uptime      string
 	Bars        []DayBar
 	BadDays     []string // titles of days that were not fully up, newest first
+	Latency     *LatencyChart
+}
+
+// LatencyChart is a component's 24-hour response-time line.
+type LatencyChart struct {
+	Points string // polyline points in a 900×80 box
+	Max    string // label of the top of the scale
+	Last   string // the latest value
+	Dots   []LatencyDot
+}
+
+// LatencyDot is one hour on the chart, with its hover text.
+type LatencyDot struct {
+	X, Y  int
+	Title string
 }
 
 // DayBar is one day's bar: x offset, class and its hover/no-JS text.

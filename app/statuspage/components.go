@@ -23,6 +23,7 @@ type Component struct {
 	Position       int
 	StatusOverride string
 	ShowUptime     bool
+	ShowLatency    bool
 	MonitorIDs     []int64
 	CreatedAt      int64
 	UpdatedAt      int64
@@ -47,12 +48,12 @@ func (c *Component) Validate() error {
 }
 
 const componentCols = `id, team_id, status_page_id, name, description, group_name, position, status_override,
-	show_uptime, created_at, updated_at`
+	show_uptime, show_latency, created_at, updated_at`
 
 func scanComponent(row interface{ Scan(...any) error }) (Component, error) {
 	var c Component
 	err := row.Scan(&c.ID, &c.TeamID, &c.StatusPageID, &c.Name, &c.Description, &c.Group, &c.Position,
-		&c.StatusOverride, &c.ShowUptime, &c.CreatedAt, &c.UpdatedAt)
+		&c.StatusOverride, &c.ShowUptime, &c.ShowLatency, &c.CreatedAt, &c.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, store.ErrNotFound
 	}
@@ -125,9 +126,10 @@ func (d *DB) CreateComponent(ctx context.Context, c Component) (Component, error
 				c.StatusPageID).Scan(&c.Position)
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO components(team_id, status_page_id, name, description,
-			group_name, position, status_override, show_uptime, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+			group_name, position, status_override, show_uptime, show_latency, created_at, updated_at)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
 			c.TeamID, c.StatusPageID, c.Name, c.Description, c.Group, c.Position, c.StatusOverride, c.ShowUptime,
-			c.CreatedAt, c.UpdatedAt)
+			c.ShowLatency, c.CreatedAt, c.UpdatedAt)
 		if err != nil {
 			return fmt.Errorf("statuspage: create component: %w", err)
 		}
@@ -142,8 +144,9 @@ func (d *DB) UpdateComponent(ctx context.Context, c Component) (Component, error
 	c.UpdatedAt = store.Now()
 	err := d.st.Write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE components SET name=?, description=?, group_name=?, position=?,
-			status_override=?, show_uptime=?, updated_at=? WHERE id=? AND team_id=?`,
-			c.Name, c.Description, c.Group, c.Position, c.StatusOverride, c.ShowUptime, c.UpdatedAt, c.ID, c.TeamID)
+			status_override=?, show_uptime=?, show_latency=?, updated_at=? WHERE id=? AND team_id=?`,
+			c.Name, c.Description, c.Group, c.Position, c.StatusOverride, c.ShowUptime, c.ShowLatency, c.UpdatedAt,
+			c.ID, c.TeamID)
 		if err != nil {
 			return fmt.Errorf("statuspage: update component: %w", err)
 		}

@@ -36,8 +36,15 @@ type Snapshot struct {
 type ComponentState struct {
 	Component
 	Status string
-	Uptime float64 // percent over the days with data; -1 without data
-	Bars   []Bar
+	Uptime  float64 // percent over the days with data; -1 without data
+	Bars    []Bar
+	Latency []LatencyPoint // last 24 hours of the first monitor, hourly
+}
+
+// LatencyPoint is one hour's median response time.
+type LatencyPoint struct {
+	At time.Time
+	MS int64
 }
 
 // Bar is one day of a component's history.
@@ -167,11 +174,25 @@ func (d *DB) Build(ctx context.Context, p Page, now time.Time) (*Snapshot, error
 		}
 		cs := ComponentState{Component: c, Status: st}
 		cs.Bars, cs.Uptime = bars(perComp[c.ID], c.CreatedAt, now, loc)
+		if c.ShowLatency && len(c.MonitorIDs) > 0 {
+			if cs.Latency, err = d.latency(ctx, c.MonitorIDs[0], now); err != nil {
+				return nil, err
+			}
+		}
 		sn.Components = append(sn.Components, cs)
 	}
 	sn.group()
 	sn.overall()
 	sn.expiry(now, loc)
+	for _, c := range sn.Components {
+		if c.ShowLatency && len(c.MonitorIDs) > 0 {
+			// Rollups land every hour and do not change the fingerprint.
+			if next := now.Truncate(time.Hour).Add(time.Hour + 2*time.Minute); next.Before(sn.Expires) {
+				sn.Expires = next
+			}
+			break
+		}
+	}
 	return sn, nil
 }
 
@@ -497,4 +518,21 @@ func (d *DB) Fingerprint(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("statuspage: fingerprint: %w", err)
 	}
 	return fp, nil
+}
+
+// latency reads the hourly median response times of a monitor over the
+// last 24 hours from the monitoring rollups.
+func (d *DB) latency(ctx context.Context, monitorID int64, now time.Time) ([]LatencyPoint, error) {
+	from := now.Add(-24 * time.Hour).Truncate(time.Hour)
+	rs, err := d.st.Rollups(ctx, monitorID, 3600, from.UnixMilli(), now.UnixMilli())
+	if err != nil {
+		return nil, err
+	}
+	var out []LatencyPoint
+	for _, r := range rs {
+		if r.LatencyP50 >= 0 {
+			out = append(out, LatencyPoint{At: store.Time(r.Bucket), MS: r.LatencyP50})
+		}
+	}
+	return out, nil
 }
