@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -20,7 +21,7 @@ func (s *Server) issueList(c echo.Context) error {
 	if c.QueryParam("status") == "" && c.QueryParams().Get("status") == "" && len(c.QueryParams()) == 0 {
 		c.QueryParams().Set("status", "unresolved")
 	}
-	v := views.IssueListView{CanEdit: a.can(store.RoleMember)}
+	v := views.IssueListView{CanEdit: a.can(store.RoleMember), Since: store.Now()}
 	f, err := issueFilter(c, a.TeamID)
 	var ve *Error
 	if errors.As(err, &ve) {
@@ -78,4 +79,21 @@ func (s *Server) issueRows(c echo.Context, list []issues.Issue, v *views.IssueLi
 			Assignee: i.AssigneeEmail})
 	}
 	return nil
+}
+
+// issueFresh is polled by the inbox: how many of the team's issues saw
+// events since the page was rendered.
+func (s *Server) issueFresh(c echo.Context) error {
+	since, _ := strconv.ParseInt(c.QueryParam("since"), 10, 64)
+	n, err := s.iss().ChangedSince(c.Request().Context(), actorOf(c).TeamID, since)
+	if err != nil {
+		return err
+	}
+	back := c.Request().Referer()
+	if u, err := url.Parse(back); err != nil || u.Path != "/issues" {
+		back = "/issues"
+	} else {
+		back = u.RequestURI()
+	}
+	return render(c, http.StatusOK, views.IssuesFresh(n, back))
 }

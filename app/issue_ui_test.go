@@ -60,6 +60,10 @@ func TestIssueUI(t *testing.T) {
 		}
 	}
 	e.sendEvents(pid, key, pyError, strings.Replace(pyError, `"id":"42"`, `"id":"43"`, 1))
+	code, body = b.get("/issues/fresh?since=0")
+	if code != 200 || !strings.Contains(body, "1 issue") && !strings.Contains(body, "One issue") {
+		t.Errorf("live notice: %d %s", code, body)
+	}
 	code, body = b.get("/issues")
 	if code != 200 || !strings.Contains(body, "ZeroDivisionError: division by zero") ||
 		!strings.Contains(body, "app.views in checkout") {

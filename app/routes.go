@@ -87,6 +87,7 @@ func (s *Server) routes() {
 	// -- issues UI --
 	ui.GET("/issues", s.issueList)
 	ui.POST("/issues/bulk", s.issueBulkUI)
+	ui.GET("/issues/fresh", s.issueFresh)
 	ui.GET("/issues/:id", s.issueShow)
 	ui.GET("/issues/:id/events/:event", s.issueEventJSON)
 	ui.POST("/issues/:id/status", s.issueStatusUI)

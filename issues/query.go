@@ -414,3 +414,12 @@ func (s *Service) ReleaseHealth(ctx context.Context, teamID, projectID int64, li
 	}
 	return out, rows.Err()
 }
+
+// ChangedSince counts a team's issues whose last event is newer than since
+// (Unix ms).
+func (s *Service) ChangedSince(ctx context.Context, teamID, since int64) (int, error) {
+	var n int
+	err := s.st.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM issues WHERE team_id = ? AND updated_at > ?
+		AND merged_into IS NULL`, teamID, since).Scan(&n)
+	return n, err
+}

@@ -24,6 +24,8 @@ type IssueListView struct {
 	HasProjects  bool
 	CanEdit      bool
 	FilterError  string
+	// Since is when the page was rendered (Unix ms), for the live notice.
+	Since int64
 }
 
 // Choice is one choice of an issue-page select.
