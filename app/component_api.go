@@ -87,7 +87,7 @@ func componentOut(c statuspage.Component, status string) componentJSON {
 	out := componentJSON{ID: c.ID, Name: c.Name, StatusPageID: c.StatusPageID, Group: c.Group, MonitorIDs: c.MonitorIDs,
 		Status: status, Description: c.Description, Position: c.Position, ShowUptime: c.ShowUptime,
 		ShowLatency: c.ShowLatency,
-		CreatedAt: store.Time(c.CreatedAt), UpdatedAt: store.Time(c.UpdatedAt)}
+		CreatedAt:   store.Time(c.CreatedAt), UpdatedAt: store.Time(c.UpdatedAt)}
 	if out.MonitorIDs == nil {
 		out.MonitorIDs = []int64{}
 	}

@@ -35,7 +35,7 @@ type Snapshot struct {
 // ComponentState is a component with its current status and history.
 type ComponentState struct {
 	Component
-	Status string
+	Status  string
 	Uptime  float64 // percent over the days with data; -1 without data
 	Bars    []Bar
 	Latency []LatencyPoint // last 24 hours of the first monitor, hourly
