@@ -170,7 +170,51 @@ func (g *Guard) CheckURL(raw string) error {
 	if ip, err := netip.ParseAddr(host); err == nil {
 		return g.CheckIP(ip, port)
 	}
+	if ip, ok := shorthandIPv4(host); ok {
+		return g.CheckIP(ip, port)
+	}
 	return nil
+}
+
+// shorthandIPv4 reads the legacy IPv4 spellings that some resolvers still
+// accept (2852039166, 0xa9fea9fe, 0251.0376.0251.0376, 169.254.43518):
+// one to four parts, each decimal, octal with a leading 0, or hex with
+// 0x, the last part filling the remaining bytes.
+func shorthandIPv4(host string) (netip.Addr, bool) {
+	parts := strings.Split(host, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, false
+	}
+	vals := make([]uint64, len(parts))
+	for i, p := range parts {
+		base, digits := 10, p
+		switch {
+		case len(p) > 2 && (p[:2] == "0x" || p[:2] == "0X"):
+			base, digits = 16, p[2:]
+		case len(p) > 1 && p[0] == '0':
+			base, digits = 8, p[1:]
+		}
+		n, err := strconv.ParseUint(digits, base, 32)
+		if err != nil || digits == "" {
+			return netip.Addr{}, false
+		}
+		vals[i] = n
+	}
+	last := len(vals) - 1
+	for _, v := range vals[:last] {
+		if v > 255 {
+			return netip.Addr{}, false
+		}
+	}
+	if vals[last] >= 1<<(8*(4-last)) {
+		return netip.Addr{}, false
+	}
+	var ip uint64
+	for _, v := range vals[:last] {
+		ip = ip<<8 | v
+	}
+	ip = ip<<(8*(4-last)) | vals[last]
+	return netip.AddrFrom4([4]byte{byte(ip >> 24), byte(ip >> 16), byte(ip >> 8), byte(ip)}), true
 }
 
 // control runs before every connection is made (net.Dialer.Control).

@@ -50,6 +50,19 @@ func TestGuardCheckURL(t *testing.T) {
 		{"ftp://example.com/", false, false},
 		{"not a url", false, false},
 		{"https://user:pw@example.com/", false, false},
+		{"http://2852039166/latest/meta-data/", false, false},
+		{"http://0xa9fea9fe/", false, false},
+		{"http://0xA9.0xFE.0xA9.0xFE/", false, false},
+		{"http://0251.0376.0251.0376/", false, false},
+		{"http://169.254.43518/", false, false},
+		{"http://169.16689662/", false, false},
+		{"http://0/", false, false},
+		{"http://2130706433:8080/", false, false},
+		{"http://0x7f.1:9000/", true, false},
+		{"http://3232235786:8123/", true, false},
+		{"http://1.2.3.4.5/", true, true},
+		{"http://4294967296/", true, true},
+		{"http://08.1.1.1/", true, true},
 		{"http://example.com:99999/", false, false},
 	}
 	for _, sc := range scenarios {
@@ -153,4 +166,38 @@ func FuzzChannelSettings(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestRetryAfterIsBounded(t *testing.T) {
+	scenarios := []struct {
+		header string
+		want   time.Duration
+	}{
+		{"", 0},
+		{"5", 5 * time.Second},
+		{"1.5", 1500 * time.Millisecond},
+		{"-5", 0},
+		{"abc", 0},
+		{"NaN", 0},
+		{"0", 0},
+		{"86400", 24 * time.Hour},
+		{"100000", 24 * time.Hour},
+		{"1e300", 24 * time.Hour},
+		{"1e400", 24 * time.Hour},
+		{"Infinity", 24 * time.Hour},
+		{"99999999999999999999", 24 * time.Hour},
+		{"Fri, 31 Dec 9999 23:59:59 GMT", 24 * time.Hour},
+		{"Wed, 21 Oct 2015 07:28:00 GMT", 0},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.header, func(t *testing.T) {
+			h := http.Header{}
+			if sc.header != "" {
+				h.Set("Retry-After", sc.header)
+			}
+			if got := notify.RetryAfter(h); got != sc.want {
+				t.Errorf("RetryAfter(%q) = %v, want %v", sc.header, got, sc.want)
+			}
+		})
+	}
 }

@@ -109,18 +109,26 @@ func transportError(err error) error {
 	return fmt.Errorf("could not reach the provider: %w", err)
 }
 
-// RetryAfter reads a Retry-After header (seconds or an HTTP date).
+// maxRetryAfter caps what RetryAfter reports, so that absurd values
+// (1e300, Infinity, a date in the year 9999) cannot overflow a duration.
+const maxRetryAfter = 24 * time.Hour
+
+// RetryAfter reads a Retry-After header (seconds or an HTTP date), at
+// most a day.
 func RetryAfter(h http.Header) time.Duration {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0
 	}
-	if n, err := strconv.ParseFloat(v, 64); err == nil && n > 0 {
+	if n, err := strconv.ParseFloat(v, 64); (err == nil || errors.Is(err, strconv.ErrRange)) && n > 0 {
+		if n >= maxRetryAfter.Seconds() {
+			return maxRetryAfter
+		}
 		return time.Duration(n * float64(time.Second))
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := time.Until(t); d > 0 {
-			return d
+			return min(d, maxRetryAfter)
 		}
 	}
 	return 0
