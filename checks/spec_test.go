@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -140,5 +141,19 @@ func FuzzParsePushCron(f *testing.F) {
 	f.Add("*/0 * * * *", "")
 	f.Fuzz(func(t *testing.T, expr, tz string) {
 		ParsePushCron(expr, tz)
+	})
+}
+
+func FuzzFlexList(f *testing.F) {
+	for _, s := range []string{`[200, 301]`, `"200-299, 301"`, `["a","b"]`, `{"a":1}`, `[null]`, `1e400`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var l FlexList
+		if json.Unmarshal([]byte(s), &l) == nil {
+			for _, item := range l {
+				_ = item
+			}
+		}
 	})
 }
