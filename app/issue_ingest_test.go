@@ -189,6 +189,8 @@ func TestIngestAuthAndAnswers(t *testing.T) {
 			"Content-Encoding": "gzip"}, body: []byte("not gzip")}, 400},
 		{"event too large", ingestReq{path: store, headers: sentryAuth(key),
 			body: []byte(`{"message":"` + strings.Repeat("x", 2<<20) + `"}`)}, 413},
+		{"too many items", ingestReq{path: path, headers: sentryAuth(key),
+			body: []byte("{}\n" + strings.Repeat("{\"type\":\"client_report\"}\n{}\n", 1001))}, 413},
 		{"unknown item type", ingestReq{path: path, headers: sentryAuth(key),
 			body: []byte("{}\n{\"type\":\"hologram\"}\n{}\n")}, 200},
 		{"empty envelope", ingestReq{path: path, headers: sentryAuth(key), body: []byte("{}\n")}, 200},

@@ -46,6 +46,10 @@ type IngestRequest struct {
 	UserAgent string
 }
 
+// maxItems bounds the items of one envelope, so a small body cannot turn
+// into a flood of stored rows.
+const maxItems = 1000
+
 // inlineMax is the largest compressed envelope kept in its queue row;
 // larger ones go to the blob store.
 const inlineMax = 256 << 10
@@ -140,6 +144,11 @@ func (s *Service) checkItems(r IngestRequest, env *Envelope) (string, error) {
 			id = newEventID()
 		}
 		return id, nil
+	}
+	if len(env.Items) > maxItems {
+		s.count("too_large")
+		return "", refuse(http.StatusRequestEntityTooLarge, "envelope has %d items; at most %d are accepted",
+			len(env.Items), maxItems)
 	}
 	id := normEventID(env.Header.EventID)
 	for _, it := range env.Items {
