@@ -155,3 +155,45 @@ func int64Of(t *testing.T, s string) int64 {
 	}
 	return n
 }
+
+func TestAlertsUIPreviewOfSavedRuleKeepsTheRule(t *testing.T) {
+	e := notifyEnv(t)
+	hook := newHookReceiver(t)
+	b := e.browser(e.Email)
+
+	code, body := b.get("/alerts/channels/new?type=webhook")
+	if code != 200 || strings.Contains(body, "keep the saved value") || !strings.Contains(body, "Stored encrypted.") {
+		t.Fatalf("a new channel's form speaks of a saved value: %d", code)
+	}
+	ch := e.apiJSON("POST", "/api/v1/channels", map[string]any{"name": "Ops", "type": "webhook",
+		"config": map[string]any{"url": hook.URL}}, 201)
+	chID := itoa(int64(ch["id"].(float64)))
+	code, body = b.get("/alerts/channels/" + chID)
+	if code != 200 || !strings.Contains(body, "keep the saved value") {
+		t.Fatalf("a saved channel's form does not say how to keep its secret: %d", code)
+	}
+
+	r := e.apiJSON("POST", "/api/v1/alert-rules", map[string]any{"name": "Page me", "trigger": "monitor_down",
+		"channel_ids": []any{ch["id"]}}, 201)
+	id := itoa(int64(r["id"].(float64)))
+	code, body = b.get("/alerts/rules/" + id)
+	if code != 200 || !strings.Contains(body, `name="id" value="`+id+`"`) {
+		t.Fatalf("rule form does not carry its id: %d", code)
+	}
+	form := url.Values{"id": {id}, "name": {"Page me"}, "trigger": {"monitor_down"}, "channel_ids": {chID},
+		"storm_limit": {"10"}, "enabled": {"1"}}
+	code, body = b.post("/alerts/rules/preview", form)
+	if code != 200 || !strings.Contains(body, "Dry run") {
+		t.Fatalf("preview: %d", code)
+	}
+	if strings.Contains(body, "New alert rule") || strings.Contains(body, `action="/alerts/rules"`) ||
+		!strings.Contains(body, `action="/alerts/rules/`+id+`"`) || !strings.Contains(body, "/alerts/rules/"+id+"/delete") {
+		t.Fatalf("the preview of a saved rule turned it into a new rule:\n%s", regexp1(`(?s)<main[^>]*>(.*)</main>`, body))
+	}
+
+	e.apiJSON("POST", "/api/v1/alert-rules", map[string]any{"name": "Draft", "trigger": "issue_new",
+		"channel_ids": []any{}}, 201)
+	if _, body := b.get("/alerts/rules"); !strings.Contains(body, "none: sends nothing") {
+		t.Fatal("a rule without channels shows nothing in the channels column")
+	}
+}
