@@ -11,8 +11,9 @@ import (
 )
 
 // TestMonitorUpThenDownInChromium creates an HTTP monitor through the form
-// against a loopback server, watches its page turn up, stops the server
-// and watches the page turn down with the reason, without reloading.
+// against a loopback server, watches its page turn up (live, without a
+// reload), stops the server, presses Check now and watches the page turn
+// down with the reason.
 func TestMonitorUpThenDownInChromium(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -61,7 +62,10 @@ func TestMonitorUpThenDownInChromium(t *testing.T) {
 	b.Screenshot(t, "03-up")
 
 	target.Close()
-	b.Run(t, chromedp.WaitVisible(chromedp.CSS("#monitor-summary .pill.down")))
+	b.Run(t,
+		chromedp.Click(chromedp.CSS(`form[action$="/check"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#monitor-summary .pill.down")),
+	)
 	reason := get(t, b, chromedp.Text(chromedp.CSS("[data-monitor-reason]")))
 	if !strings.Contains(reason, "refused") {
 		t.Errorf("down reason = %q", reason)
