@@ -117,6 +117,29 @@ func TestTLSCheck(t *testing.T) {
 		})
 	}
 
+	for _, sc := range []struct {
+		name   string
+		chain  [][]byte
+		key    *ecdsa.PrivateKey
+		verify bool
+		want   int
+		reason string
+	}{
+		{"https expired", [][]byte{expired}, xk, true, store.ResultDown, "expired"},
+		{"https wrong host", [][]byte{wrongHost}, wk, true, store.ResultDown, "not 127.0.0.1"},
+		{"https untrusted", [][]byte{untrusted}, uk, true, store.ResultDown, "not trusted"},
+		{"https untrusted without verification", [][]byte{untrusted}, uk, false, store.ResultUp, "HTTP 200"},
+	} {
+		t.Run(sc.name, func(t *testing.T) {
+			addr := serveTLS(t, sc.chain, sc.key)
+			out := c.Run(context.Background(), Job{Type: "http", Target: "https://" + addr + "/",
+				Config: Config{VerifyTLS: &sc.verify}, Timeout: 2 * time.Second})
+			if out.Status != sc.want || !strings.Contains(out.Reason, sc.reason) {
+				t.Errorf("got %d %q, want %d containing %q", out.Status, out.Reason, sc.want, sc.reason)
+			}
+		})
+	}
+
 	t.Run("https monitor reports the verified leaf", func(t *testing.T) {
 		addr := serveTLS(t, [][]byte{expiring, staleExtra}, ek)
 		out := c.Run(context.Background(), Job{Type: "http", Target: "https://" + addr + "/", Timeout: 2 * time.Second})
