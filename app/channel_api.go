@@ -86,6 +86,11 @@ func (s *Server) apiChannelCreate(c echo.Context) error {
 	if in.Type == nil {
 		return badRequest("type", "type: is required, one of %s", s.typeList())
 	}
+	if t, ok := s.notifier().TypeOf(*in.Type); ok {
+		if err := checkChannelKeys(t, in.Config, false); err != nil {
+			return err
+		}
+	}
 	ch := notify.Channel{TeamID: actorOf(c).TeamID, Name: strings.TrimSpace(*in.Name), Type: *in.Type,
 		Config: in.Config, Enabled: true}
 	if ch.Config == nil {
@@ -133,6 +138,11 @@ func (s *Server) apiChannelUpdate(c echo.Context) error {
 		ch.Enabled = *in.Enabled
 	}
 	if in.Config != nil {
+		if t, ok := s.notifier().TypeOf(ch.Type); ok {
+			if err := checkChannelKeys(t, in.Config, true); err != nil {
+				return err
+			}
+		}
 		ch.Config = mergeChannelConfig(ch.Config, in.Config)
 	}
 	saved, err := s.notifier().SaveChannel(c.Request().Context(), ch)

@@ -135,6 +135,15 @@ func TestChannelAPIRefusesBadInput(t *testing.T) {
 		{"config not object", map[string]any{"name": "x", "type": "slack", "config": "x"}, "config"},
 		{"bad telegram token", map[string]any{"name": "x", "type": "telegram", "config": map[string]any{
 			"bot_token": "nope", "chat_id": "1"}}, "config.bot_token"},
+		{"unknown setting", map[string]any{"name": "x", "type": "webhook", "config": map[string]any{
+			"url": "http://127.0.0.1:9/", "secert": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}, "config.secert"},
+		{"huge settings", map[string]any{"name": "x", "type": "webhook", "config": map[string]any{
+			"url": "http://127.0.0.1:9/", "headers": map[string]any{"X-Big": strings.Repeat("a", 100<<10)}}}, "config"},
+		{"name of 101 characters", map[string]any{"name": strings.Repeat("é", 101), "type": "slack"}, "name"},
+		{"name with a NUL", map[string]any{"name": "a\x00b", "type": "slack"}, "name"},
+		{"name with a newline", map[string]any{"name": "a\nb", "type": "slack"}, "name"},
+		{"decimal metadata address", map[string]any{"name": "x", "type": "webhook", "config": map[string]any{
+			"url": "http://2852039166/latest/meta-data"}}, "config.url"},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -283,5 +292,25 @@ func TestAlertRoles(t *testing.T) {
 		if code, raw := e.do(sc.method, sc.path, sc.token, sc.body); code != sc.want {
 			t.Errorf("%s %s: %d %s, want %d", sc.method, sc.path, code, raw, sc.want)
 		}
+	}
+}
+
+// TestChannelAPINamesAndSettingsEdges: names are counted in characters,
+// and a PATCH may remove a stored setting with null but not add an
+// unknown one.
+func TestChannelAPINamesAndSettingsEdges(t *testing.T) {
+	e := notifyEnv(t)
+	hook := newHookReceiver(t)
+	ch := e.apiJSON("POST", "/api/v1/channels", map[string]any{"name": strings.Repeat("é", 100), "type": "webhook",
+		"config": map[string]any{"url": hook.URL}}, 201)
+	id := itoa(int64(ch["id"].(float64)))
+	if code, raw := e.api("PATCH", "/api/v1/channels/"+id, map[string]any{"config": map[string]any{"colour": "red"}}); code != 400 ||
+		!strings.Contains(string(raw), `"field":"config.colour"`) {
+		t.Fatalf("unknown setting in PATCH: %d %s", code, raw)
+	}
+	got := e.apiJSON("PATCH", "/api/v1/channels/"+id, map[string]any{"config": map[string]any{"colour": nil,
+		"headers": nil}}, 200)
+	if _, ok := got["config"].(map[string]any)["colour"]; ok {
+		t.Fatalf("config after PATCH: %v", got["config"])
 	}
 }

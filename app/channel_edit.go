@@ -148,7 +148,19 @@ func (s *Server) saveChannelForm(c echo.Context, t notify.Type, ch notify.Channe
 		}
 		ch.Config = mergeChannelConfig(old, changes)
 		if verr := notifyValidName(ch.Name); verr != nil {
-			err = &notify.FieldError{Field: "name", Message: "give a name of at most 100 characters"}
+			msg := "give a name of at most 100 characters"
+			var ae *Error
+			if errors.As(verr, &ae) {
+				msg = strings.TrimPrefix(ae.Message, "name: ")
+			}
+			err = &notify.FieldError{Field: "name", Message: msg}
+		} else if cerr := checkChannelKeys(t, changes, true); cerr != nil {
+			msg := cerr.Error()
+			var ae *Error
+			if errors.As(cerr, &ae) {
+				msg = strings.TrimPrefix(ae.Message, "config: ")
+			}
+			err = &notify.FieldError{Field: "config", Message: msg}
 		}
 	}
 	var saved notify.Channel

@@ -1,10 +1,14 @@
 package app
 
 import (
+	"encoding/json"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/bitwobbly/bitwobbly/app/notify"
 	"github.com/bitwobbly/bitwobbly/store"
@@ -112,8 +116,40 @@ func notifyFieldError(err error, prefix string) error {
 }
 
 func notifyValidName(name string) error {
-	if strings.TrimSpace(name) == "" || len(name) > 100 {
+	if strings.TrimSpace(name) == "" || utf8.RuneCountInString(name) > 100 {
 		return badRequest("name", "name: give a name of at most 100 characters")
+	}
+	if !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		return badRequest("name", "name: must be text without control characters")
+	}
+	return nil
+}
+
+// maxChannelConfig bounds a channel's settings as JSON.
+const maxChannelConfig = 16 << 10
+
+// checkChannelKeys refuses settings a channel type does not have (null,
+// which removes a setting, is allowed when nullOK) and settings too large
+// to be real.
+func checkChannelKeys(t notify.Type, cfg map[string]any, nullOK bool) error {
+	known := make([]string, 0, len(t.Fields))
+	for _, f := range t.Fields {
+		known = append(known, f.Key)
+	}
+	keys := make([]string, 0, len(cfg))
+	for k := range cfg {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if slices.Contains(known, k) || (nullOK && cfg[k] == nil) {
+			continue
+		}
+		return badRequest("config."+k, "config.%s: is not a setting of %s channels (settings: %s)", k, t.Name,
+			strings.Join(known, ", "))
+	}
+	if raw, err := json.Marshal(cfg); err == nil && len(raw) > maxChannelConfig {
+		return badRequest("config", "config: settings take %d KiB; at most %d KiB", len(raw)>>10, maxChannelConfig>>10)
 	}
 	return nil
 }

@@ -197,3 +197,30 @@ func TestAlertsUIPreviewOfSavedRuleKeepsTheRule(t *testing.T) {
 		t.Fatal("a rule without channels shows nothing in the channels column")
 	}
 }
+
+// TestAlertsUIRefusesBadChannelForms: each bad form answers 400 with the
+// reason on the page, never a 500.
+func TestAlertsUIRefusesBadChannelForms(t *testing.T) {
+	e := notifyEnv(t)
+	b := e.browser(e.Email)
+	scenarios := []struct {
+		name string
+		form url.Values
+		want string
+	}{
+		{"control character in name", url.Values{"type": {"webhook"}, "name": {"a\x00b"}, "cfg_url": {"http://127.0.0.1:9/"}},
+			"without control characters"},
+		{"huge headers", url.Values{"type": {"webhook"}, "name": {"Big"}, "cfg_url": {"http://127.0.0.1:9/"},
+			"cfg_headers": {"X-Big: " + strings.Repeat("a", 100<<10)}}, "at most 16 KiB"},
+		{"hex metadata address", url.Values{"type": {"webhook"}, "name": {"Hex"}, "cfg_url": {"http://0xa9fea9fe/"}},
+			"address refused"},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			code, body := b.post("/alerts/channels", sc.form)
+			if code != 400 || !strings.Contains(body, sc.want) {
+				t.Fatalf("got %d %s, want 400 saying %q", code, regexp1(`(?s)<main[^>]*>(.*)</main>`, body), sc.want)
+			}
+		})
+	}
+}
