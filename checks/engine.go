@@ -218,8 +218,12 @@ func (e *Engine) Reload(ctx context.Context, id int64) {
 		return
 	}
 	en := e.upsertLocked(m, false)
-	if en != nil && en.index >= 0 && m.Type != "push" && m.Type != "manual" {
+	switch {
+	case m.Type == "push" || m.Type == "manual" || !m.Enabled:
+	case en.index >= 0:
 		e.setDueLocked(en, e.now())
+	case en.running:
+		en.again = true
 	}
 	e.poke()
 }
