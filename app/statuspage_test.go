@@ -452,3 +452,32 @@ func TestStatusPageLatencyChart(t *testing.T) {
 		t.Error("the page lacks the response-time chart")
 	}
 }
+
+// TestMaintenanceStartsAndEndsOnTime: with no other change, the cached
+// page shows a window as scheduled, then in progress, then gone.
+func TestMaintenanceStartsAndEndsOnTime(t *testing.T) {
+	e := newTestEnv(t)
+	_, _, comps := seedPage(e, "acme")
+	start := time.Now().Add(1500 * time.Millisecond)
+	e.apiJSON("POST", "/api/v1/maintenance", map[string]any{"title": "Router swap", "starts_at": start,
+		"ends_at": start.Add(1500 * time.Millisecond), "component_ids": []any{comps[1]["id"]}}, 201)
+	want := func(what string, ok func(string) bool) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			_, b := e.get("/status/acme/api/v2/summary.json")
+			if ok(b) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %s", what, b)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	want("scheduled first", func(b string) bool { return strings.Contains(b, `"status": "scheduled"`) })
+	want("in progress at its start", func(b string) bool {
+		return strings.Contains(b, `"status": "in_progress"`) && strings.Contains(b, `"under_maintenance"`)
+	})
+	want("gone after its end", func(b string) bool { return !strings.Contains(b, "Router swap") })
+}
