@@ -11,6 +11,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	netmail "net/mail"
 	"net/textproto"
 	"strconv"
 	"strings"
@@ -93,6 +94,17 @@ func New(raw map[string]any, env notify.Env) (notify.Sender, error) {
 	if err := notify.Decode(raw, &c); err != nil {
 		return nil, err
 	}
+	switch v := c.To.(type) {
+	case nil, string:
+	case []any:
+		for _, x := range v {
+			if _, ok := x.(string); !ok {
+				return nil, notify.Invalid("to", "must be e-mail addresses as text")
+			}
+		}
+	default:
+		return nil, notify.Invalid("to", "must be e-mail addresses, comma-separated or a list")
+	}
 	to := Recipients(c.To)
 	if len(to) == 0 {
 		return nil, notify.Invalid("to", "give at least one e-mail address")
@@ -103,6 +115,11 @@ func New(raw map[string]any, env notify.Env) (notify.Sender, error) {
 	for _, a := range to {
 		if !mail.ValidAddress(a) {
 			return nil, notify.Invalid("to", "%q is not an e-mail address", a)
+		}
+	}
+	if c.From != "" {
+		if _, err := netmail.ParseAddress(c.From); err != nil || strings.ContainsAny(c.From, "\r\n") {
+			return nil, notify.Invalid("from", "must be one e-mail address, like Alerts <alerts@example.com>")
 		}
 	}
 	ch := &Channel{to: to, mode: c.Transport}

@@ -247,6 +247,13 @@ func TestEmailSettings(t *testing.T) {
 		{map[string]any{"to": "a@example.com", "transport": "smtp", "smtp_host": "mail.example.com",
 			"smtp_port": "99999"}, "smtp_port"},
 		{map[string]any{"to": "a@example.com", "transport": "smtp", "smtp_host": "169.254.169.254"}, "smtp_host"},
+		{map[string]any{"to": "a@example.com", "transport": "smtp", "smtp_host": "2852039166"}, "smtp_host"},
+		{map[string]any{"to": []any{"a@example.com", 5.0}}, "to"},
+		{map[string]any{"to": 5.0}, "to"},
+		{map[string]any{"to": "a@example.com", "from": "x@example.com\r\nBcc: z@example.com", "transport": "smtp",
+			"smtp_host": "127.0.0.1"}, "from"},
+		{map[string]any{"to": "a@example.com", "from": "not an address", "transport": "smtp",
+			"smtp_host": "127.0.0.1"}, "from"},
 	}
 	env := notifytest.Env()
 	env.Mail = nil

@@ -4,6 +4,7 @@ package ntfy
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -64,10 +65,16 @@ func New(raw map[string]any, env notify.Env) (notify.Sender, error) {
 	if !topicShape.MatchString(c.Topic) {
 		return nil, notify.Invalid("topic", "must be 1 to 64 letters, digits, - or _")
 	}
+	if strings.ContainsAny(c.Token, " \t\r\n") {
+		return nil, notify.Invalid("token", "must be one access token without spaces or line breaks")
+	}
 	ch := &Channel{cfg: c, http: env.HTTP}
 	switch p := c.Priority.(type) {
 	case nil:
 	case float64:
+		if p != math.Trunc(p) || p < 0 || p > 5 {
+			return nil, notify.Invalid("priority", "must be 1 to 5 or min, low, default, high, max")
+		}
 		ch.priority = int(p)
 	case string:
 		if n, ok := priorityNames[strings.ToLower(p)]; ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/bitwobbly/bitwobbly/app/notify/notifytest"
@@ -54,5 +55,35 @@ func TestNtfyPublishesJSON(t *testing.T) {
 		if _, err := New(bad, notifytest.Env()); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
+	}
+}
+
+func TestNtfySettings(t *testing.T) {
+	scenarios := []struct {
+		name  string
+		cfg   map[string]any
+		field string // "" = accepted
+	}{
+		{"priority 4", map[string]any{"topic": "t", "priority": 4.0}, ""},
+		{"priority high", map[string]any{"topic": "t", "priority": "high"}, ""},
+		{"priority 3.5", map[string]any{"topic": "t", "priority": 3.5}, "priority"},
+		{"priority 1e300", map[string]any{"topic": "t", "priority": 1e300}, "priority"},
+		{"priority 99", map[string]any{"topic": "t", "priority": "99"}, "priority"},
+		{"topic with a path", map[string]any{"topic": "../admin"}, "topic"},
+		{"token with a line break", map[string]any{"topic": "t", "token": "tk_a\r\nX-Evil: 1"}, "token"},
+		{"token", map[string]any{"topic": "t", "token": "tk_abc"}, ""},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			sc.cfg["server_url"] = "http://127.0.0.1:9"
+			_, err := New(sc.cfg, notifytest.Env())
+			got := ""
+			if err != nil {
+				got, _, _ = strings.Cut(err.Error(), ":")
+			}
+			if got != sc.field {
+				t.Errorf("got %v, want an error about %q", err, sc.field)
+			}
+		})
 	}
 }

@@ -49,8 +49,11 @@ func New(raw map[string]any, env notify.Env) (notify.Sender, error) {
 		return nil, err
 	}
 	c.APIKey = strings.TrimSpace(c.APIKey)
-	if c.APIKey == "" || strings.ContainsAny(c.APIKey, " \r\n") {
+	if c.APIKey == "" {
 		return nil, notify.Invalid("api_key", "is required")
+	}
+	if strings.ContainsAny(c.APIKey, " \t\r\n") {
+		return nil, notify.Invalid("api_key", "must be one API key without spaces or line breaks")
 	}
 	if c.APIURL == "" {
 		c.APIURL = DefaultAPIURL

@@ -69,3 +69,24 @@ func TestOpsgenieCreateAndCloseByAlias(t *testing.T) {
 		t.Fatalf("wrong key: %d %v, want a permanent 401", res.StatusCode, err)
 	}
 }
+
+func TestOpsgenieAPIKeySetting(t *testing.T) {
+	scenarios := []struct {
+		key, want string
+	}{
+		{"", "api_key: is required"},
+		{"k\r\nX-Evil: 1", "api_key: must be one API key without spaces or line breaks"},
+		{"abc def", "api_key: must be one API key without spaces or line breaks"},
+		{"0f1e2d3c-aaaa-bbbb-cccc-0123456789ab", ""},
+	}
+	for _, sc := range scenarios {
+		_, err := New(map[string]any{"api_key": sc.key, "api_url": "http://127.0.0.1:9"}, notifytest.Env())
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != sc.want {
+			t.Errorf("api_key %q: got %q, want %q", sc.key, got, sc.want)
+		}
+	}
+}
