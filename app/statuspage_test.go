@@ -481,3 +481,35 @@ func TestMaintenanceStartsAndEndsOnTime(t *testing.T) {
 	})
 	want("gone after its end", func(b string) bool { return !strings.Contains(b, "Router swap") })
 }
+
+// TestAutoIncidentOnPageWithHumanUpdate: a monitor's incident shows on
+// the page of the component linking it (per page setting) and takes a
+// person's update.
+func TestAutoIncidentOnPageWithHumanUpdate(t *testing.T) {
+	e := newTestEnv(t)
+	_, mon, _ := seedPage(e, "acme")
+	var incID int64
+	err := e.store.Write(context.Background(), func(tx *sql.Tx) error {
+		var err error
+		incID, err = store.OpenMonitorIncident(context.Background(), tx, e.TeamID, mon, "api health is down",
+			"HTTP 502 from upstream", store.Now())
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/api/v1/incidents/" + itoa(incID)
+	got := e.apiJSON("POST", path+"/updates", map[string]any{"status": "identified",
+		"body": "The upstream proxy restarted; **recovering**."}, 201)
+	if got["source"] != "monitor" || len(got["updates"].([]any)) != 2 {
+		t.Fatalf("after the update: %v", got)
+	}
+	spWaitFor(t, "the page to show the update", func() bool {
+		_, b := e.get("/status/acme")
+		return strings.Contains(b, "api health is down") && strings.Contains(b, "<strong>recovering</strong>")
+	})
+	e.apiJSON("PATCH", "/api/v1/status-pages/1", map[string]any{"show_auto_incidents": false}, 200)
+	if _, b := e.get("/status/acme"); strings.Contains(b, ">api health is down<") {
+		t.Error("the page shows monitor incidents although it was told not to")
+	}
+}
