@@ -186,13 +186,13 @@ func (s *Server) apiIssueGet(c echo.Context) error {
 }
 
 type issueInput struct {
-	Status                *string          `json:"status"`
-	ResolvedInRelease     *string          `json:"resolved_in_release"`
-	ResolvedInNextRelease *bool            `json:"resolved_in_next_release"`
-	IgnoreUntil           *time.Time       `json:"ignore_until"`
-	IgnoreCount           *int64           `json:"ignore_count"`
-	IgnoreUserCount       *int64           `json:"ignore_user_count"`
-	Assignee              *json.RawMessage `json:"assignee"`
+	Status                *string      `json:"status"`
+	ResolvedInRelease     *string      `json:"resolved_in_release"`
+	ResolvedInNextRelease *bool        `json:"resolved_in_next_release"`
+	IgnoreUntil           *time.Time   `json:"ignore_until"`
+	IgnoreCount           *int64       `json:"ignore_count"`
+	IgnoreUserCount       *int64       `json:"ignore_user_count"`
+	Assignee              sentNullable `json:"assignee"`
 }
 
 // change validates the input into an issue change.
@@ -248,11 +248,11 @@ func (s *Server) issueChange(c echo.Context, in issueInput) (issues.Change, erro
 		}
 		*x.dst = *x.v
 	}
-	if in.Assignee != nil {
+	if in.Assignee.Set {
 		ch.SetAssignee = true
-		if string(*in.Assignee) != "null" {
+		if string(in.Assignee.Raw) != "null" {
 			var email string
-			if err := json.Unmarshal(*in.Assignee, &email); err != nil || strings.TrimSpace(email) == "" {
+			if err := json.Unmarshal(in.Assignee.Raw, &email); err != nil || strings.TrimSpace(email) == "" {
 				return ch, badRequest("assignee", "assignee: must be a member's e-mail or null")
 			}
 			id, err := s.memberID(c, email)

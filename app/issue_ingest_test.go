@@ -326,6 +326,13 @@ func TestIngestRateLimit(t *testing.T) {
 	if last.Get("Retry-After") == "" || !strings.HasSuffix(last.Get("X-Sentry-Rate-Limits"), "::key") {
 		t.Errorf("headers = %v", last)
 	}
+	k := e.apiJSON("PATCH", fmt.Sprintf("/api/v1/projects/%d/keys/%d", pid, kid), map[string]any{"rate_limit_per_minute": nil}, 200)
+	if k["rate_limit_per_minute"] != nil {
+		t.Fatalf("limit not cleared: %v", k)
+	}
+	if code, _, _ := e.ingest(ingestReq{path: path, headers: sentryAuth(key), body: []byte(`{"message":"x"}`)}); code != 200 {
+		t.Errorf("after clearing the limit: %d", code)
+	}
 }
 
 func TestIngestPreflight(t *testing.T) {

@@ -131,14 +131,27 @@ func issNotFound(err error, what string) error {
 	return err
 }
 
+// sentNullable is a JSON field that may be null: Set tells it was sent at all
+// (a *json.RawMessage cannot, since null leaves the pointer nil).
+type sentNullable struct {
+	Set bool
+	Raw json.RawMessage
+}
+
+// UnmarshalJSON records the field, null included.
+func (p *sentNullable) UnmarshalJSON(b []byte) error {
+	p.Set, p.Raw = true, append(json.RawMessage(nil), b...)
+	return nil
+}
+
 type projectInput struct {
-	Name             *string          `json:"name"`
-	Platform         *string          `json:"platform"`
-	RateLimit        *json.RawMessage `json:"rate_limit_per_minute"`
-	ScrubData        *bool            `json:"scrub_data"`
-	ScrubFields      *[]string        `json:"scrub_fields"`
-	FingerprintRules *string          `json:"fingerprint_rules"`
-	StackRules       *string          `json:"stack_rules"`
+	Name             *string      `json:"name"`
+	Platform         *string      `json:"platform"`
+	RateLimit        sentNullable `json:"rate_limit_per_minute"`
+	ScrubData        *bool        `json:"scrub_data"`
+	ScrubFields      *[]string    `json:"scrub_fields"`
+	FingerprintRules *string      `json:"fingerprint_rules"`
+	StackRules       *string      `json:"stack_rules"`
 }
 
 // apply validates the input onto p, naming the field that is wrong.
@@ -156,8 +169,8 @@ func (in projectInput) apply(p *issues.Project) error {
 		}
 		p.Platform = *in.Platform
 	}
-	if in.RateLimit != nil {
-		rl, err := projectRateLimit(*in.RateLimit)
+	if in.RateLimit.Set {
+		rl, err := projectRateLimit(in.RateLimit.Raw)
 		if err != nil {
 			return err
 		}
@@ -288,9 +301,9 @@ func (s *Server) apiKeyList(c echo.Context) error {
 }
 
 type keyInput struct {
-	Label     *string          `json:"label"`
-	Enabled   *bool            `json:"enabled"`
-	RateLimit *json.RawMessage `json:"rate_limit_per_minute"`
+	Label     *string      `json:"label"`
+	Enabled   *bool        `json:"enabled"`
+	RateLimit sentNullable `json:"rate_limit_per_minute"`
 }
 
 func (in keyInput) apply(k *issues.Key) error {
@@ -304,8 +317,8 @@ func (in keyInput) apply(k *issues.Key) error {
 	if in.Enabled != nil {
 		k.Enabled = *in.Enabled
 	}
-	if in.RateLimit != nil {
-		rl, err := projectRateLimit(*in.RateLimit)
+	if in.RateLimit.Set {
+		rl, err := projectRateLimit(in.RateLimit.Raw)
 		if err != nil {
 			return err
 		}

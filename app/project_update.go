@@ -35,7 +35,7 @@ func (s *Server) projectUpdateUI(c echo.Context) error {
 		}
 	}
 	in := projectInput{Name: &name, Platform: &platform, ScrubData: &scrub, ScrubFields: &fields,
-		FingerprintRules: &fp, StackRules: &st, RateLimit: &rl}
+		FingerprintRules: &fp, StackRules: &st, RateLimit: sentNullable{Set: true, Raw: rl}}
 	if err := in.apply(&p); err != nil {
 		f := projectFormError(err, nil)
 		p.FingerprintRules, p.StackRules = fp, st
@@ -99,7 +99,7 @@ func (s *Server) keyUpdateUI(c echo.Context) error {
 	if v := strings.TrimSpace(c.FormValue("rate_limit")); v != "" {
 		rl = json.RawMessage(v)
 	}
-	if err := (keyInput{RateLimit: &rl}).apply(&k); err != nil {
+	if err := (keyInput{RateLimit: sentNullable{Set: true, Raw: rl}}).apply(&k); err != nil {
 		flash(c, "Rate limit must be empty or a whole number from 1.")
 		return seeOther(c, "/projects/"+idText(k.ProjectID))
 	}
