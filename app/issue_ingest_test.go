@@ -369,6 +369,7 @@ func TestIngestBadInputKeepsServing(t *testing.T) {
 		`{"exception":"not an object","threads":5,"breadcrumbs":"x","user":[],"tags":7,"timestamp":"yesterday"}`,
 		`{"exception":{"values":[{"type":"E","stacktrace":{"frames":[{"lineno":"12","in_app":"yes","vars":5}]}}]}}`,
 		`{"timestamp":99999999999,"level":42,"release":1.5}`,
+		`{"message":"bomb","extra":` + strings.Repeat("[", 500000) + strings.Repeat("]", 500000) + `}`,
 	}
 	for i, b := range bodies {
 		code, _, body := e.ingest(ingestReq{path: path, headers: sentryAuth(key), body: []byte(b)})
