@@ -88,6 +88,15 @@ type DeliveryRow struct {
 	Log         []AttemptRow
 }
 
+// Queued reports whether the delivery waits for its first attempt.
+func (d DeliveryRow) Queued() bool { return d.Status == "pending" && d.Attempts == 0 }
+
+// Overdue reports whether a queued delivery is past its due time: it
+// waits for earlier messages to the same channel (or a free sender).
+func (d DeliveryRow) Overdue() bool {
+	return d.Queued() && !d.NextAttempt.IsZero() && time.Since(d.NextAttempt) > 30*time.Second
+}
+
 // AttemptRow is one attempt of a delivery.
 type AttemptRow struct {
 	Started    time.Time
