@@ -20,12 +20,17 @@ const attemptTimeout = 30 * time.Second
 type due struct {
 	id, channel int64
 	at          int64 // next_attempt_at
+	// rank is how many deliveries of the same channel would be in flight
+	// before this one: channels with nothing in flight go first.
+	rank int
 }
 
-// dueDeliveries lists deliveries ready to send, oldest due first, taken
-// channel by channel: at most as many per channel as it has free places,
-// so a long backlog on one channel cannot crowd out the others, and each
-// only after the older ones about the same subject to the same channel.
+// dueDeliveries lists deliveries ready to send, taken channel by channel
+// (at most as many per channel as it has free places, each only after the
+// older ones about the same subject to the same channel) and handed out
+// round-robin: first one for each channel with nothing in flight, oldest
+// due first, then the next one of each, so a long backlog on one channel
+// cannot crowd out the others.
 func (e *Engine) dueDeliveries(ctx context.Context) ([]due, error) {
 	now := time.Now().UnixMilli()
 	rows, err := e.st.R.QueryContext(ctx, `SELECT c.id FROM channels c WHERE EXISTS (SELECT 1 FROM deliveries d
@@ -53,9 +58,15 @@ func (e *Engine) dueDeliveries(ctx context.Context) ([]due, error) {
 		if err != nil {
 			return nil, err
 		}
+		for k := range list {
+			list[k].rank = e.opt.PerChannel - free + k
+		}
 		out = append(out, list...)
 	}
 	sort.Slice(out, func(i, j int) bool {
+		if out[i].rank != out[j].rank {
+			return out[i].rank < out[j].rank
+		}
 		if out[i].at != out[j].at {
 			return out[i].at < out[j].at
 		}
@@ -135,10 +146,18 @@ func (e *Engine) dispatchLoop(ctx context.Context) {
 	}
 }
 
+// claim reserves a worker place for d. A channel's first delivery in
+// flight may take any free worker; its further ones only while a quarter
+// of the pool stays free, so channels that hang until their timeout can
+// never hold every worker while others wait.
 func (e *Engine) claim(d due) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.inflight[d.id] || e.perChan[d.channel] >= e.opt.PerChannel {
+	n := e.perChan[d.channel]
+	if e.inflight[d.id] || n >= e.opt.PerChannel {
+		return false
+	}
+	if n > 0 && len(e.inflight) >= e.opt.Workers-e.opt.Workers/4 {
 		return false
 	}
 	e.inflight[d.id] = true

@@ -35,6 +35,12 @@ type fixture struct {
 // newFixture runs an engine over a fresh database with short timings.
 func newFixture(t testing.TB, attempts int) *fixture {
 	t.Helper()
+	return newFixtureTimeout(t, attempts, time.Second)
+}
+
+// newFixtureTimeout is newFixture with another HTTP timeout per attempt.
+func newFixtureTimeout(t testing.TB, attempts int, timeout time.Duration) *fixture {
+	t.Helper()
 	dir := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st, err := store.Open(context.Background(), dir, log, store.Options{})
@@ -43,7 +49,7 @@ func newFixture(t testing.TB, attempts int) *fixture {
 	}
 	box, _ := secrets.New(bytes.Repeat([]byte{9}, 32))
 	env := notifytest.Env()
-	env.HTTP = env.Guard.Client(time.Second)
+	env.HTTP = env.Guard.Client(timeout)
 	reg := prometheus.NewRegistry()
 	eng := notify.New(st, log, box, env, []notify.Type{webhook.Type, pagerduty.Type}, notify.Options{
 		Attempts: attempts, Workers: 4, Registry: reg, BaseURL: "https://bw.example.com"})
@@ -429,5 +435,41 @@ func TestUnreachableChannelDoesNotBlockOthers(t *testing.T) {
 	dd := f.settled(dead.ID, 20)
 	if dd[0].Status != "failed" || !strings.Contains(dd[0].LastError, "could not reach") {
 		t.Errorf("unreachable: %s %q", dd[0].Status, dd[0].LastError)
+	}
+}
+
+// TestHangingChannelsCannotHoldEveryWorker: with as many channels hanging
+// (answering only when the test ends) as it takes to fill the pool at two
+// deliveries each, a healthy channel is still served at once.
+func TestHangingChannelsCannotHoldEveryWorker(t *testing.T) {
+	f := newFixtureTimeout(t, 2, time.Minute)
+	release := make(chan struct{})
+	hang := func(w http.ResponseWriter) { <-release }
+	var script []func(http.ResponseWriter)
+	for i := 0; i < 20; i++ {
+		script = append(script, hang)
+	}
+	h1, h2 := newHookMock(t, script...), newHookMock(t, script...)
+	t.Cleanup(func() { close(release) })
+	good := newHookMock(t)
+	c1 := f.channel("webhook", map[string]any{"url": h1.URL, "secret": secret})
+	c2 := f.channel("webhook", map[string]any{"url": h2.URL, "secret": secret})
+	g := f.channel("webhook", map[string]any{"url": good.URL, "secret": secret})
+	f.rule(notify.Rule{Trigger: "monitor_down", ChannelIDs: []int64{c1.ID, c2.ID, g.ID}, StormLimit: 0})
+	for i := 0; i < 6; i++ {
+		id := f.monitor("M", "down")
+		f.event("monitor_down", id, down(id, "M"))
+	}
+	ds := f.settled(g.ID, 6)
+	for _, d := range ds {
+		if d.Status != "sent" {
+			t.Fatalf("healthy channel delivery %d is %s: %s", d.ID, d.Status, d.LastError)
+		}
+	}
+	h1.mu.Lock()
+	hung := len(h1.got)
+	h1.mu.Unlock()
+	if hung == 0 {
+		t.Errorf("no delivery reached the hanging channel: the test proves nothing")
 	}
 }
