@@ -68,8 +68,11 @@ func New(raw map[string]any, env notify.Env) (notify.Sender, error) {
 		if reserved[strings.ToLower(k)] {
 			return nil, notify.Invalid("headers", "%s is set by Bit Wobbly and cannot be changed", k)
 		}
-		if k == "" || strings.ContainsAny(k, " :\r\n\t") || strings.ContainsAny(v, "\r\n") {
-			return nil, notify.Invalid("headers", "%q is not a valid header", k)
+		if !validHeaderName(k) {
+			return nil, notify.Invalid("headers", "%q is not a valid header name (letters, digits and !#$%%&'*+-.^_`|~)", k)
+		}
+		if !validHeaderValue(v) {
+			return nil, notify.Invalid("headers", "the value of %s holds a control character or line break", k)
 		}
 	}
 	return &Channel{cfg: c, key: key, http: env.HTTP}, nil
@@ -124,4 +127,33 @@ func (c *Channel) Send(ctx context.Context, m notify.Message) (notify.Result, er
 	webhooksign.SetHeaders(h, c.key, "msg_"+m.ID, time.Now(), body)
 	res, _, err := notify.Do(ctx, c.http, http.MethodPost, c.cfg.URL, h, body)
 	return res, err
+}
+
+// validHeaderName reports whether k is an HTTP field name (an RFC 9110
+// token).
+func validHeaderName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue reports whether v can be sent as a field value: no
+// control characters other than tab.
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
