@@ -162,7 +162,57 @@ func (s *Server) issueEvent(c echo.Context, i issues.Issue, v *views.IssueView) 
 	}
 	v.Event = eventView(ev, row)
 	v.Event.RawURL = fmt.Sprintf("/issues/%d/events/%d.json", i.ID, row)
+	items, err := s.iss().ItemsOfEvent(ctx, i.TeamID, ev.EventID)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if it.Type == "attachment" {
+			v.Event.Attachments = append(v.Event.Attachments, views.AttachmentView{Name: it.Filename,
+				Size: fmt.Sprintf("%d bytes", it.Size), URL: fmt.Sprintf("/issues/%d/events/%d/attachments/%d", i.ID, row, it.ID)})
+			continue
+		}
+		v.Event.Feedback = append(v.Event.Feedback, views.FeedbackView{Name: it.Name, Email: it.Email, Comments: it.Comments})
+	}
 	return nil
+}
+
+// issueAttachment downloads an attachment of one of the issue's events.
+func (s *Server) issueAttachment(c echo.Context) error {
+	i, err := s.issueParam(c)
+	if err != nil {
+		return err
+	}
+	row, err1 := strconv.ParseInt(c.Param("event"), 10, 64)
+	item, err2 := strconv.ParseInt(c.Param("item"), 10, 64)
+	if err1 != nil || err2 != nil {
+		return notFound("attachment")
+	}
+	ctx := c.Request().Context()
+	_, er, err := s.iss().EventByRow(ctx, i.TeamID, row)
+	if err != nil || er.IssueID != i.ID {
+		return notFound("attachment")
+	}
+	name, _, data, err := s.iss().Attachment(ctx, i.TeamID, er.EventID, item)
+	if err != nil {
+		return issNotFound(err, "attachment")
+	}
+	// Served as a download of opaque bytes, never rendered in our origin.
+	c.Response().Header().Set("Content-Disposition", "attachment; filename="+strconv.Quote(orSafeName(name)))
+	return c.Blob(http.StatusOK, "application/octet-stream", data)
+}
+
+func orSafeName(n string) string {
+	n = strings.Map(func(r rune) rune {
+		if r < 32 || r == '"' || r == '\\' || r == '/' {
+			return '_'
+		}
+		return r
+	}, n)
+	if n == "" {
+		return "attachment"
+	}
+	return n
 }
 
 // issueEventJSON downloads one event's raw normalised JSON.

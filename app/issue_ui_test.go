@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -152,4 +153,45 @@ func (e *testEnv) doJSON(method, path, token string) map[string]any {
 		e.t.Fatal(err)
 	}
 	return m
+}
+
+func TestIssueAttachmentsAndFeedback(t *testing.T) {
+	e := newTestEnv(t)
+	pid, key, _ := e.newSentryProject("files")
+	id := "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	env := `{"event_id":"` + id + `"}` + "\n" +
+		`{"type":"event"}` + "\n" + `{"message":"with a file"}` + "\n" +
+		`{"type":"attachment","length":11,"filename":"log \"1\".txt","content_type":"text/html"}` + "\n" + `<b>hello</b` + "\n" +
+		`{"type":"user_report"}` + "\n" + `{"event_id":"` + id + `","name":"Ada","email":"ada@example.com","comments":"It broke when I paid."}` + "\n"
+	code, _, body := e.ingest(ingestReq{path: fmt.Sprintf("/api/%d/envelope/", pid), headers: sentryAuth(key), body: []byte(env)})
+	if code != 200 {
+		t.Fatalf("ingest: %d %v", code, body)
+	}
+	e.waitQueue()
+	issue := int64(e.apiJSON("GET", "/api/v1/issues", nil, 200)["data"].([]any)[0].(map[string]any)["id"].(float64))
+	b := e.browser(e.Email)
+	_, page := b.get(fmt.Sprintf("/issues/%d", issue))
+	for _, want := range []string{"It broke when I paid.", "Ada", "Attachments", "log &#34;1&#34;.txt"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("issue page lacks %q", want)
+		}
+	}
+	link := regexp.MustCompile(`href="(/issues/\d+/events/\d+/attachments/\d+)"`).FindStringSubmatch(page)
+	if link == nil {
+		t.Fatal("no attachment link")
+	}
+	res, err := b.client.Get(e.URL + link[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	got, _ := io.ReadAll(res.Body)
+	if string(got) != "<b>hello</b" || res.Header.Get("Content-Type") != "application/octet-stream" ||
+		!strings.HasPrefix(res.Header.Get("Content-Disposition"), "attachment;") {
+		t.Errorf("download: %q %v", got, res.Header)
+	}
+	e.newOwner("c@example.com")
+	if code, _ := e.browser("c@example.com").get(link[1]); code != 404 {
+		t.Errorf("another team downloads the attachment: %d", code)
+	}
 }

@@ -90,6 +90,7 @@ func (s *Server) routes() {
 	ui.GET("/issues/fresh", s.issueFresh)
 	ui.GET("/issues/:id", s.issueShow)
 	ui.GET("/issues/:id/events/:event", s.issueEventJSON)
+	ui.GET("/issues/:id/events/:event/attachments/:item", s.issueAttachment)
 	ui.POST("/issues/:id/status", s.issueStatusUI)
 	ui.POST("/issues/:id/assign", s.issueAssignUI)
 	ui.POST("/issues/:id/comment", s.issueCommentUI)

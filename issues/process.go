@@ -392,7 +392,12 @@ func (s *Service) eventStep(p Project, ev *Event, rules Rules) writeStep {
 // itemStep keeps an item for later; sessions also feed release health.
 func (s *Service) itemStep(p Project, env *Envelope, it Item, received time.Time) writeStep {
 	data := s.compress(it.Payload)
-	eventID := normEventID(env.Header.EventID)
+	// Items are filed under the event they belong to: feedback names it
+	// inside, the rest share the envelope's event id.
+	eventID := normEventID(gjson.GetBytes(it.Payload, "contexts.feedback.associated_event_id").String())
+	if eventID == "" || it.Type != "feedback" {
+		eventID = normEventID(env.Header.EventID)
+	}
 	if eventID == "" {
 		eventID = normEventID(gjson.GetBytes(it.Payload, "event_id").String())
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/bitwobbly/bitwobbly/store"
 )
 
@@ -422,4 +424,73 @@ func (s *Service) ChangedSince(ctx context.Context, teamID, since int64) (int, e
 	err := s.st.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM issues WHERE team_id = ? AND updated_at > ?
 		AND merged_into IS NULL`, teamID, since).Scan(&n)
 	return n, err
+}
+
+// KeptItem is an envelope item stored beside an event: an attachment or
+// user feedback.
+type KeptItem struct {
+	ID       int64
+	Type     string
+	Filename string
+	Size     int
+	Name     string
+	Email    string
+	Comments string
+}
+
+// ItemsOfEvent lists the attachments and feedback of one of a team's
+// events.
+func (s *Service) ItemsOfEvent(ctx context.Context, teamID int64, eventID string) ([]KeptItem, error) {
+	rows, err := s.st.R.QueryContext(ctx, `SELECT id, type, headers, data FROM envelope_items WHERE team_id = ?
+		AND event_id = ? AND type IN ('attachment', 'user_report', 'feedback') ORDER BY id LIMIT 100`, teamID, eventID)
+	if err != nil {
+		return nil, fmt.Errorf("issues: items of event: %w", err)
+	}
+	defer rows.Close()
+	var out []KeptItem
+	for rows.Next() {
+		var it KeptItem
+		var headers string
+		var data []byte
+		if err := rows.Scan(&it.ID, &it.Type, &headers, &data); err != nil {
+			return nil, err
+		}
+		raw, err := s.decompress(data)
+		if err != nil {
+			continue
+		}
+		it.Size = len(raw)
+		switch it.Type {
+		case "attachment":
+			it.Filename = gjson.Get(headers, "filename").String()
+		case "user_report":
+			j := gjson.ParseBytes(raw)
+			it.Name, it.Email, it.Comments = j.Get("name").String(), j.Get("email").String(), j.Get("comments").String()
+		case "feedback":
+			j := gjson.ParseBytes(raw).Get("contexts.feedback")
+			it.Name, it.Email, it.Comments = j.Get("name").String(), j.Get("contact_email").String(), j.Get("message").String()
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// Attachment returns an attachment of a team's event: its file name,
+// content type and bytes.
+func (s *Service) Attachment(ctx context.Context, teamID int64, eventID string, id int64) (string, string, []byte, error) {
+	var headers string
+	var data []byte
+	err := s.st.R.QueryRowContext(ctx, `SELECT headers, data FROM envelope_items WHERE team_id = ? AND event_id = ?
+		AND id = ? AND type = 'attachment'`, teamID, eventID, id).Scan(&headers, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", nil, store.ErrNotFound
+	}
+	if err != nil {
+		return "", "", nil, fmt.Errorf("issues: attachment: %w", err)
+	}
+	raw, err := s.decompress(data)
+	if err != nil {
+		return "", "", nil, fmt.Errorf("issues: attachment: %w", err)
+	}
+	return gjson.Get(headers, "filename").String(), gjson.Get(headers, "content_type").String(), raw, nil
 }

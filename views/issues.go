@@ -241,6 +241,22 @@ type EventView struct {
 	Grouping    string
 	RawURL      string
 	RawJSON     string
+	Attachments []AttachmentView
+	Feedback    []FeedbackView
+}
+
+// AttachmentView is a file sent with an event.
+type AttachmentView struct {
+	Name string
+	Size string
+	URL  string
+}
+
+// FeedbackView is what a user wrote about an event.
+type FeedbackView struct {
+	Name     string
+	Email    string
+	Comments string
 }
 
 // ExceptionView is one exception (or thread) with its frames, newest first.
