@@ -7,6 +7,7 @@ package checks
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"net/url"
@@ -14,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/miekg/dns"
 	"github.com/robfig/cron/v3"
@@ -217,8 +220,11 @@ func (s *Spec) Defaults() {
 func (s *Spec) Validate(restrictTargets bool) error {
 	s.Name = strings.TrimSpace(s.Name)
 	s.Target = strings.TrimSpace(s.Target)
-	if s.Name == "" || len(s.Name) > 200 {
+	if s.Name == "" || utf8.RuneCountInString(s.Name) > 200 {
 		return bad("name", "give the monitor a name of 1 to 200 characters")
+	}
+	if !utf8.ValidString(s.Name) || hasControl(s.Name) {
+		return bad("name", "must not hold control characters")
 	}
 	if !validType(s.Type) {
 		return bad("type", "must be one of %s", strings.Join(Types, ", "))
@@ -238,7 +244,7 @@ func (s *Spec) Validate(restrictTargets bool) error {
 	if s.RecoveryThreshold < 1 || s.RecoveryThreshold > 100 {
 		return bad("recovery_threshold", "must be from 1 to 100")
 	}
-	if len(s.Description) > 2000 {
+	if utf8.RuneCountInString(s.Description) > 2000 {
 		return bad("description", "must be at most 2000 characters")
 	}
 	if err := validTags(s.Tags); err != nil {
@@ -287,7 +293,7 @@ func validTags(tags []string) error {
 	}
 	for i, t := range tags {
 		tags[i] = strings.TrimSpace(t)
-		if tags[i] == "" || len(tags[i]) > 40 || strings.ContainsAny(tags[i], ",\n\r\t") {
+		if tags[i] == "" || utf8.RuneCountInString(tags[i]) > 40 || strings.Contains(tags[i], ",") || hasControl(tags[i]) {
 			return bad("tags", "each tag is 1 to 40 characters without commas")
 		}
 	}
@@ -302,10 +308,8 @@ func (s *Spec) validateHTTP(restrict bool) error {
 	if err := validHost("url", u.Hostname(), restrict); err != nil {
 		return err
 	}
-	if p := u.Port(); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return bad("url", "port must be from 1 to 65535")
-		}
+	if p := u.Port(); p != "" && !validPort(p) {
+		return bad("url", "port must be from 1 to 65535")
 	}
 	c := &s.Config
 	switch c.Method {
@@ -359,9 +363,21 @@ func (a *JSONAssertion) validate() error {
 	return nil
 }
 
+// isNumber reports whether s is a finite decimal number (NaN and
+// infinities compare false or true with everything, so they are refused).
 func isNumber(s string) bool {
-	_, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	return err == nil
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
+}
+
+// hasControl reports whether s holds a control character.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // ValidJSONPath refuses paths gjson would silently misread: empty, with
@@ -485,8 +501,12 @@ func (s *Spec) validatePush() error {
 		}
 	}
 	if c.PushCron != "" {
-		if _, err := ParsePushCron(c.PushCron, c.PushTimezone); err != nil {
+		sch, err := ParsePushCron(c.PushCron, c.PushTimezone)
+		if err != nil {
 			return bad("push_cron", "%v", err)
+		}
+		if sch.Next(time.Now()).IsZero() {
+			return bad("push_cron", "%q never matches a date (e.g. 30 February)", c.PushCron)
 		}
 	}
 	return nil
@@ -496,6 +516,9 @@ func (s *Spec) validatePush() error {
 func ParsePushCron(expr, tz string) (cron.Schedule, error) {
 	if strings.Contains(expr, "TZ=") {
 		return nil, fmt.Errorf("give the time zone in push_timezone, not in the expression")
+	}
+	if strings.HasPrefix(strings.TrimSpace(expr), "@every") {
+		return nil, fmt.Errorf("@every is not a cron schedule; leave push_cron empty and set interval_seconds")
 	}
 	if tz == "" {
 		tz = "UTC"
@@ -519,11 +542,20 @@ func validHostPort(field, hp, def string, restrict bool) error {
 		}
 		host, port = strings.Trim(hp, "[]"), def
 	}
-	n, err := strconv.Atoi(port)
-	if err != nil || n < 1 || n > 65535 {
+	if !validPort(port) {
 		return bad(field, "port must be from 1 to 65535")
 	}
 	return validHost(field, host, restrict)
+}
+
+// validPort reports whether p is a port number from 1 to 65535 written in
+// plain digits (no sign).
+func validPort(p string) bool {
+	if p == "" || len(p) > 5 || strings.Trim(p, "0123456789") != "" {
+		return false
+	}
+	n, _ := strconv.Atoi(p)
+	return n >= 1 && n <= 65535
 }
 
 // validHost checks a host name or IP literal; with restrict, literal
@@ -539,7 +571,7 @@ func validHost(field, host string, restrict bool) error {
 		}
 		return nil
 	}
-	if _, ok := dns.IsDomainName(host); !ok || strings.ContainsAny(host, " /\\@?#") || len(host) > 253 {
+	if _, ok := dns.IsDomainName(host); !ok || strings.ContainsAny(host, " /\\@?#:[]%") || len(host) > 253 {
 		return bad(field, "%q is not a valid host name", host)
 	}
 	if restrict && (host == "localhost" || strings.HasSuffix(host, ".localhost")) {

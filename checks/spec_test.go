@@ -3,6 +3,7 @@ package checks
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -61,6 +62,28 @@ func TestSpecValidate(t *testing.T) {
 		{"push cron ok", Spec{Name: "a", Type: "push", Config: Config{PushCron: "*/5 * * * *", PushTimezone: "Asia/Tokyo"}}, ""},
 		{"manual", Spec{Name: "a", Type: "manual"}, ""},
 		{"tags with comma", Spec{Name: "a", Type: "manual", Tags: []string{"a,b"}}, "tags"},
+		{"name with NUL", Spec{Name: "a\x00b", Type: "manual"}, "name"},
+		{"name with escape", Spec{Name: "a\x1b[31mb", Type: "manual"}, "name"},
+		{"tag with NUL", Spec{Name: "a", Type: "manual", Tags: []string{"a\x00"}}, "tags"},
+		{"200 accented characters fit", Spec{Name: strings.Repeat("é", 200), Type: "manual"}, ""},
+		{"201 characters do not", Spec{Name: strings.Repeat("é", 201), Type: "manual"}, "name"},
+		{"40 character tag of two-byte letters", Spec{Name: "a", Type: "manual", Tags: []string{strings.Repeat("ü", 40)}}, ""},
+		{"ping host with port", Spec{Name: "a", Type: "ping", Target: "127.0.0.1:80"}, "target"},
+		{"ping bracketed name", Spec{Name: "a", Type: "ping", Target: "[host]"}, "target"},
+		{"tcp signed port", Spec{Name: "a", Type: "tcp", Target: "db.example:+80"}, "target"},
+		{"tcp port with leading zeros", Spec{Name: "a", Type: "tcp", Target: "db.example:000080"}, "target"},
+		{"tcp ipv6", Spec{Name: "a", Type: "tcp", Target: "[::1]:5432"}, ""},
+		{"tls bare ipv6", Spec{Name: "a", Type: "tls", Target: "[::1]"}, ""},
+		{"lt NaN", Spec{Name: "a", Type: "http", Target: "http://x.example/",
+			Config: Config{JSONAssertions: []JSONAssertion{{Path: "a", Op: "lt", Value: "NaN"}}}}, "json_assertions.value"},
+		{"gt -Inf", Spec{Name: "a", Type: "http", Target: "http://x.example/",
+			Config: Config{JSONAssertions: []JSONAssertion{{Path: "a", Op: "gt", Value: "-Inf"}}}}, "json_assertions.value"},
+		{"gt 1e3", Spec{Name: "a", Type: "http", Target: "http://x.example/",
+			Config: Config{JSONAssertions: []JSONAssertion{{Path: "a", Op: "gt", Value: "1e3"}}}}, ""},
+		{"push cron that never fires", Spec{Name: "a", Type: "push", Config: Config{PushCron: "0 0 30 2 *"}}, "push_cron"},
+		{"push cron @every", Spec{Name: "a", Type: "push", Config: Config{PushCron: "@every 1s"}}, "push_cron"},
+		{"push cron @daily", Spec{Name: "a", Type: "push", Config: Config{PushCron: "@daily"}}, ""},
+		{"push cron 29 February", Spec{Name: "a", Type: "push", Config: Config{PushCron: "0 0 29 2 *"}}, ""},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
