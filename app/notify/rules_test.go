@@ -352,3 +352,17 @@ func TestPruneKeepsRecentAndPending(t *testing.T) {
 		t.Fatalf("%d deliveries left, want 1", len(left))
 	}
 }
+
+// TestChannelURLSpacesAreTrimmed: a URL pasted with spaces around it is
+// saved without them, so it can be sent to.
+func TestChannelURLSpacesAreTrimmed(t *testing.T) {
+	f := newFixture(t, 3)
+	good := newHookMock(t)
+	ch := f.channel("webhook", map[string]any{"url": "  " + good.URL + "/hook \n", "secret": secret})
+	if ch.Config["url"] != good.URL+"/hook" {
+		t.Fatalf("saved url %q", ch.Config["url"])
+	}
+	if _, err := f.eng.Test(context.Background(), ch); err != nil {
+		t.Fatalf("test send: %v", err)
+	}
+}

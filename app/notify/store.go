@@ -118,6 +118,11 @@ func (e *Engine) SaveChannel(ctx context.Context, c Channel) (Channel, error) {
 	if c.Config == nil {
 		c.Config = map[string]any{}
 	}
+	for _, f := range t.Fields {
+		if v, ok := c.Config[f.Key].(string); ok && f.Kind == "url" {
+			c.Config[f.Key] = strings.TrimSpace(v)
+		}
+	}
 	if t.Defaults != nil {
 		t.Defaults(c.Config)
 	}
