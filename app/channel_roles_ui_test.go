@@ -64,3 +64,24 @@ func TestDeliveryLogSaysQueuedNotRetrying(t *testing.T) {
 		t.Fatalf("due times explained wrongly:\n%s", html)
 	}
 }
+
+// TestChannelFormSpeaksOfSavedSecretsOnlyWhenThereAreSome: an e-mail
+// channel without a Resend key or SMTP password does not tell people to
+// "leave ******** to keep the saved value".
+func TestChannelFormSpeaksOfSavedSecretsOnlyWhenThereAreSome(t *testing.T) {
+	e := notifyEnv(t)
+	ch := e.apiJSON("POST", "/api/v1/channels", map[string]any{"name": "Mail", "type": "email",
+		"config": map[string]any{"to": "ops@example.com"}}, 201)
+	b := e.browser(e.Email)
+	_, body := b.get("/alerts/channels/" + itoa(int64(ch["id"].(float64))))
+	if !strings.Contains(body, "Stored encrypted.") || strings.Contains(body, "keep the saved value") {
+		t.Fatalf("e-mail channel without secrets:\n%s", regexp1(`(?s)<main[^>]*>(.*)</main>`, body))
+	}
+	e.apiJSON("PATCH", "/api/v1/channels/"+itoa(int64(ch["id"].(float64))), map[string]any{
+		"config": map[string]any{"to": "ops@example.com", "transport": "smtp", "smtp_host": "mail.example.com",
+			"smtp_password": "hunter2"}}, 200)
+	_, body = b.get("/alerts/channels/" + itoa(int64(ch["id"].(float64))))
+	if strings.Count(body, "keep the saved value") != 1 || strings.Contains(body, "hunter2") {
+		t.Fatal("the saved SMTP password is not the one field that says how to keep it")
+	}
+}

@@ -1,6 +1,9 @@
 package views
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // AlertTab names the sub-pages of Alerts.
 type AlertTab string
@@ -46,6 +49,10 @@ type ChannelField struct {
 	Secret   bool
 	Value    string
 }
+
+// HasSaved reports whether a secret field holds a stored value, shown
+// masked.
+func (f ChannelField) HasSaved() bool { return f.Secret && strings.Contains(f.Value, "********") }
 
 // ChannelFormView is the add/edit form of a channel, with its delivery
 // log when it exists.

@@ -1141,7 +1141,7 @@ func alertsChannelFields(s Shell, v ChannelFormView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			if f.Secret && v.ID != 0 && v.CanManage {
+			if f.HasSaved() && v.CanManage {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 95, "<span class=\"help\">Stored encrypted. Leave ******** to keep the saved value.</span> ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
