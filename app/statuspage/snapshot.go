@@ -154,6 +154,9 @@ func (d *DB) Build(ctx context.Context, p Page, now time.Time) (*Snapshot, error
 	}
 
 	maintComp := sn.maintenance(maints, now, byID, byMonitor)
+	bounds := barBounds(now, loc)
+	var cd *checkData
+	read := map[string][]dayCount{}
 	for i := range comps {
 		c := comps[i]
 		st := Operational
@@ -173,7 +176,29 @@ func (d *DB) Build(ctx context.Context, p Page, now time.Time) (*Snapshot, error
 			st = c.StatusOverride
 		}
 		cs := ComponentState{Component: c, Status: st}
-		cs.Bars, cs.Uptime = bars(perComp[c.ID], c.CreatedAt, now, loc)
+		if len(c.MonitorIDs) == 0 {
+			cs.Bars, cs.Uptime = bars(perComp[c.ID], c.CreatedAt, now, loc)
+		} else {
+			if cd == nil {
+				if cd, err = d.newCheckData(ctx, bounds); err != nil {
+					return nil, err
+				}
+			}
+			excl := componentMaint(c, maints, time.UnixMilli(bounds[0]), now)
+			per := make([][]dayCount, 0, len(c.MonitorIDs))
+			for _, m := range c.MonitorIDs {
+				key := monitorKey(m, excl)
+				days, ok := read[key]
+				if !ok {
+					if days, err = cd.days(ctx, m, excl); err != nil {
+						return nil, err
+					}
+					read[key] = days
+				}
+				per = append(per, days)
+			}
+			cs.Bars, cs.Uptime = monitorBars(cd, per, excl, perComp[c.ID], now, loc)
+		}
 		if c.ShowLatency && len(c.MonitorIDs) > 0 {
 			if cs.Latency, err = d.latency(ctx, c.MonitorIDs[0], now); err != nil {
 				return nil, err
@@ -184,6 +209,15 @@ func (d *DB) Build(ctx context.Context, p Page, now time.Time) (*Snapshot, error
 	sn.group()
 	sn.overall()
 	sn.expiry(now, loc)
+	for _, c := range sn.Components {
+		if c.ShowUptime && len(c.MonitorIDs) > 0 {
+			// Today's bar follows the checks as they land.
+			if next := now.Add(time.Minute); next.Before(sn.Expires) {
+				sn.Expires = next
+			}
+			break
+		}
+	}
 	for _, c := range sn.Components {
 		if c.ShowLatency && len(c.MonitorIDs) > 0 {
 			// Rollups land every hour and do not change the fingerprint.
