@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -138,15 +139,45 @@ func validateRule(r *notify.Rule) error {
 			return badRequest("filters.levels", "filters.levels: %q is not one of %s", l, strings.Join(issueLevels, ", "))
 		}
 	}
-	for _, id := range append(append([]int64{}, r.Filters.MonitorIDs...), r.Filters.ProjectIDs...) {
-		if id <= 0 {
-			return badRequest("filters", "filters: ids must be positive numbers")
+	idLists := []struct {
+		field string
+		ids   []int64
+	}{{"filters.monitor_ids", r.Filters.MonitorIDs}, {"filters.project_ids", r.Filters.ProjectIDs}}
+	for _, l := range idLists {
+		if len(l.ids) > maxRuleFilter {
+			return badRequest(l.field, "%s: at most %d entries", l.field, maxRuleFilter)
+		}
+		for _, id := range l.ids {
+			if id <= 0 {
+				return badRequest(l.field, "%s: ids must be positive numbers", l.field)
+			}
+		}
+	}
+	textLists := []struct {
+		field string
+		list  []string
+	}{{"filters.tags", r.Filters.Tags}, {"filters.environments", r.Filters.Environments},
+		{"filters.levels", r.Filters.Levels}}
+	for _, l := range textLists {
+		if len(l.list) > maxRuleFilter {
+			return badRequest(l.field, "%s: at most %d entries", l.field, maxRuleFilter)
+		}
+		for _, v := range l.list {
+			if strings.TrimSpace(v) == "" || utf8.RuneCountInString(v) > 200 {
+				return badRequest(l.field, "%s: entries must be 1 to 200 characters", l.field)
+			}
 		}
 	}
 	slices.Sort(r.ChannelIDs)
 	r.ChannelIDs = slices.Compact(r.ChannelIDs)
+	if len(r.ChannelIDs) > maxRuleFilter {
+		return badRequest("channel_ids", "channel_ids: at most %d channels", maxRuleFilter)
+	}
 	return nil
 }
+
+// maxRuleFilter bounds each list of a rule (channels, each filter).
+const maxRuleFilter = 200
 
 // apiRuleList lists the team's alert rules.
 func (s *Server) apiRuleList(c echo.Context) error {

@@ -199,6 +199,18 @@ func TestAlertRuleAPI(t *testing.T) {
 			"filters.levels"},
 		{map[string]any{"name": "x", "trigger": "issue_users", "window_seconds": 5}, "window_seconds"},
 		{map[string]any{"name": "x", "trigger": "issue_new", "filters": map[string]any{"owner": "me"}}, "owner"},
+		{map[string]any{"name": "x", "trigger": "monitor_down", "filters": map[string]any{"monitor_ids": []any{0}}},
+			"filters.monitor_ids"},
+		{map[string]any{"name": "x", "trigger": "issue_new", "filters": map[string]any{"project_ids": []any{-3}}},
+			"filters.project_ids"},
+		{map[string]any{"name": "x", "trigger": "monitor_down", "filters": map[string]any{"tags": manyTags(201)}},
+			"filters.tags"},
+		{map[string]any{"name": "x", "trigger": "monitor_down", "filters": map[string]any{"tags": []string{" "}}},
+			"filters.tags"},
+		{map[string]any{"name": "x", "trigger": "issue_new", "filters": map[string]any{
+			"environments": []string{strings.Repeat("p", 201)}}}, "filters.environments"},
+		{map[string]any{"name": "x", "trigger": "monitor_down", "channel_ids": manyIDs(201)}, "channel_ids"},
+		{map[string]any{"name": "a\x00b", "trigger": "monitor_down"}, "name"},
 	}
 	for _, b := range bad {
 		code, raw := e.api("POST", "/api/v1/alert-rules", b.body)
@@ -313,4 +325,20 @@ func TestChannelAPINamesAndSettingsEdges(t *testing.T) {
 	if _, ok := got["config"].(map[string]any)["colour"]; ok {
 		t.Fatalf("config after PATCH: %v", got["config"])
 	}
+}
+
+func manyTags(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = "t" + itoa(int64(i))
+	}
+	return out
+}
+
+func manyIDs(n int) []int64 {
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = int64(i + 1)
+	}
+	return out
 }
