@@ -276,3 +276,64 @@ func TestTokenAndMemberListsArePaged(t *testing.T) {
 		})
 	}
 }
+
+// TestLoginThrottleHoldsUnderParallelGuesses: guesses sent at once are
+// counted before their passwords are checked, so no more than the limit
+// of them is ever tried.
+func TestLoginThrottleHoldsUnderParallelGuesses(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.browser("")
+	b.csrf()
+	const n = 3 * loginPerAccount
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i], _ = b.post("/login", url.Values{"email": {e.Email}, "password": {"guess"}})
+		}()
+	}
+	wg.Wait()
+	tried := 0
+	for _, c := range codes {
+		switch c {
+		case http.StatusUnauthorized:
+			tried++
+		case http.StatusTooManyRequests:
+		default:
+			t.Errorf("guess answered %d, want 401 or 429", c)
+		}
+	}
+	if tried != loginPerAccount {
+		t.Errorf("%d of %d parallel guesses were checked, want %d", tried, n, loginPerAccount)
+	}
+}
+
+// TestInvitePasswordIsThrottled: accepting an invite as an existing
+// account checks that account's password, which must be throttled like
+// the sign-in form (another team's admin could invite anyone).
+func TestInvitePasswordIsThrottled(t *testing.T) {
+	e := newTestEnv(t)
+	otherTeam := e.browser(e.Email)
+	_, body := otherTeam.post("/settings/invites", url.Values{"email": {"victim@example.com"}, "role": {"viewer"}})
+	link := regexp1(`id="invite-link" type="text" value="([^"]+)"`, body)
+	if link == "" {
+		t.Fatal("no invite link")
+	}
+	e.newOwner("victim@example.com")
+	path := strings.TrimPrefix(link, e.URL)
+	b := e.browser("")
+	for i := range loginPerAccount {
+		if code, _ := b.post(path, url.Values{"password": {"guess"}}); code != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d, want 401", i, code)
+		}
+	}
+	code, body := b.post(path, url.Values{"password": {"password123"}})
+	if code != http.StatusTooManyRequests || !strings.Contains(body, "Too many failed sign-ins") {
+		t.Fatalf("after %d wrong passwords the right one answered %d, want 429", loginPerAccount, code)
+	}
+	if code, _ := e.browser("").post("/login", url.Values{"email": {"victim@example.com"}, "password": {"password123"}}); code != http.StatusTooManyRequests {
+		t.Errorf("sign-in after invite guesses: %d, want 429 (one count per account)", code)
+	}
+}

@@ -121,10 +121,17 @@ func (s *Server) inviteAccept(c echo.Context) error {
 	case signed != nil:
 		userID = signed.User.ID
 	case lookErr == nil:
+		attempt, wait := s.passwordAttempt(c, in.Email)
+		if attempt == nil {
+			f.Errors["password"] = tooManySignIns(c, wait)
+			return render(c, http.StatusTooManyRequests, views.InvitePage(f, in.TeamName, in.Email, in.Role, ""))
+		}
 		if !verifyPassword(existing.PasswordHash, c.FormValue("password")) {
+			attempt(false)
 			f.Errors["password"] = "An account with this e-mail exists; enter its password."
 			return render(c, http.StatusUnauthorized, views.InvitePage(f, in.TeamName, in.Email, in.Role, ""))
 		}
+		attempt(true)
 		userID = existing.ID
 	default:
 		p := c.FormValue("password")

@@ -42,17 +42,10 @@ func (s *Server) loginCreate(c echo.Context) error {
 	email := strings.TrimSpace(c.FormValue("email"))
 	password := c.FormValue("password")
 	f := views.Form{CSRF: csrfToken(c), Values: map[string]string{"email": email, "next": safeNext(c.FormValue("next"))}}
-	acctKey, addrKey := "acct:"+strings.ToLower(email), "addr:"+c.RealIP()
-
-	for _, k := range []struct {
-		key   string
-		limit int
-	}{{acctKey, loginPerAccount}, {addrKey, loginPerAddress}} {
-		if blocked, wait := s.throttle.blocked(k.key, k.limit, loginWindow); blocked {
-			f.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %s.", views.Duration(wait.Round(time.Second)+time.Second))
-			c.Response().Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
-			return render(c, http.StatusTooManyRequests, views.LoginPage(f))
-		}
+	attempt, wait := s.passwordAttempt(c, email)
+	if attempt == nil {
+		f.Error = tooManySignIns(c, wait)
+		return render(c, http.StatusTooManyRequests, views.LoginPage(f))
 	}
 
 	u, err := s.store.UserByEmail(ctx, email)
@@ -64,11 +57,11 @@ func (s *Server) loginCreate(c echo.Context) error {
 		hash = dummyHash()
 	}
 	if !verifyPassword(hash, password) || u.ID == 0 {
-		s.throttle.fail(acctKey, loginWindow)
-		s.throttle.fail(addrKey, loginWindow)
+		attempt(false)
 		f.Error = "Wrong e-mail or password."
 		return render(c, http.StatusUnauthorized, views.LoginPage(f))
 	}
+	attempt(true)
 	_, teams, err := s.store.TeamsOf(ctx, u.ID)
 	if err != nil {
 		return err
@@ -77,7 +70,6 @@ func (s *Server) loginCreate(c echo.Context) error {
 		f.Error = "Your account belongs to no team any more. Ask an owner for a new invite."
 		return render(c, http.StatusForbidden, views.LoginPage(f))
 	}
-	s.throttle.reset(acctKey)
 	if err := s.startSession(c, u.ID, teams[0].ID); err != nil {
 		return err
 	}
@@ -86,6 +78,36 @@ func (s *Server) loginCreate(c echo.Context) error {
 		next = "/"
 	}
 	return seeOther(c, next)
+}
+
+// passwordAttempt counts a password guess against the account and the
+// client address before the password is checked, so that parallel guesses
+// are counted too. It returns nil and the wait when either is over its
+// limit; otherwise a function to call with the outcome: a right password
+// clears the account's failures and does not count against the address.
+func (s *Server) passwordAttempt(c echo.Context, email string) (func(ok bool), time.Duration) {
+	acctKey, addrKey := "acct:"+strings.ToLower(strings.TrimSpace(email)), "addr:"+c.RealIP()
+	acctAt, ok, wait := s.throttle.take(acctKey, loginPerAccount, loginWindow)
+	if !ok {
+		return nil, wait
+	}
+	addrAt, ok, wait := s.throttle.take(addrKey, loginPerAddress, loginWindow)
+	if !ok {
+		s.throttle.release(acctKey, acctAt)
+		return nil, wait
+	}
+	return func(ok bool) {
+		if ok {
+			s.throttle.reset(acctKey)
+			s.throttle.release(addrKey, addrAt)
+		}
+	}, 0
+}
+
+// tooManySignIns sets Retry-After and says how long to wait.
+func tooManySignIns(c echo.Context, wait time.Duration) string {
+	c.Response().Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+	return fmt.Sprintf("Too many failed sign-ins. Try again in %s.", views.Duration(wait.Round(time.Second)+time.Second))
 }
 
 // logout ends the session.

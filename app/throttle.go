@@ -44,6 +44,41 @@ func (t *throttle) fail(key string, window time.Duration) {
 	}
 }
 
+// take records an attempt for key unless limit attempts already lie
+// within window, checking and counting in one step so that parallel
+// requests cannot all pass the check before any of them is counted. It
+// returns the attempt's time (for release) or, when refused, how long
+// until the oldest attempt leaves the window.
+func (t *throttle) take(key string, limit int, window time.Duration) (at time.Time, ok bool, wait time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	recent := t.prune(key, window)
+	now := t.now()
+	if len(recent) >= limit {
+		return time.Time{}, false, recent[0].Add(window).Sub(now)
+	}
+	t.hits[key] = append(recent, now)
+	return now, true, 0
+}
+
+// release forgets the attempt take recorded at at (it succeeded).
+func (t *throttle) release(key string, at time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	h := t.hits[key]
+	for i := len(h) - 1; i >= 0; i-- {
+		if h[i].Equal(at) {
+			h = append(h[:i:i], h[i+1:]...)
+			break
+		}
+	}
+	if len(h) == 0 {
+		delete(t.hits, key)
+		return
+	}
+	t.hits[key] = h
+}
+
 // reset forgets key's failures (after a success).
 func (t *throttle) reset(key string) {
 	t.mu.Lock()
