@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/bitwobbly/bitwobbly/store"
 )
@@ -95,10 +97,7 @@ func (e *Engine) Push(ctx context.Context, token string, in PushInput) (store.Mo
 		return m, err
 	}
 	now := e.now()
-	msg := strings.TrimSpace(in.Message)
-	if len(msg) > 500 {
-		msg = msg[:500]
-	}
+	msg := cleanPushMessage(in.Message)
 	out := Outcome{Status: store.ResultUp, LatencyMS: in.LatencyMS, Reason: "ping received"}
 	if msg != "" {
 		out.Reason = "ping: " + msg
@@ -154,4 +153,26 @@ func latest(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// cleanPushMessage makes a pushed message fit to store and show: valid
+// UTF-8, control characters turned into spaces, at most 500 bytes cut at
+// a character boundary.
+func cleanPushMessage(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if len(s) > 500 {
+		cut := 500
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = strings.TrimSpace(s[:cut])
+	}
+	return s
 }

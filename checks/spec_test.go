@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -179,4 +180,23 @@ func FuzzFlexList(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestCleanPushMessage(t *testing.T) {
+	for _, sc := range []struct{ in, want string }{
+		{"  disk full \n", "disk full"},
+		{"a\x00b\x1b[31mc", "a b [31mc"},
+		{"line1\nline2", "line1 line2"},
+		{"bad \xff byte", "bad \uFFFD byte"},
+		{strings.Repeat("a", 499) + "é", strings.Repeat("a", 499)},
+		{strings.Repeat("é", 300), strings.Repeat("é", 250)},
+	} {
+		got := cleanPushMessage(sc.in)
+		if got != sc.want {
+			t.Errorf("cleanPushMessage(%q) = %q, want %q", sc.in, got, sc.want)
+		}
+		if !utf8.ValidString(got) || len(got) > 500 {
+			t.Errorf("cleanPushMessage(%q) = %q: invalid UTF-8 or too long", sc.in, got)
+		}
+	}
 }
