@@ -224,3 +224,62 @@ func TestAlertsUIRefusesBadChannelForms(t *testing.T) {
 		})
 	}
 }
+
+// TestAlertsUIViewerCannotChangeAnything: a viewer's posts to every
+// alerts form are refused and change nothing; another team's ids are 404.
+func TestAlertsUIViewerCannotChangeAnything(t *testing.T) {
+	e := notifyEnv(t)
+	hook := newHookReceiver(t)
+	ch := e.apiJSON("POST", "/api/v1/channels", map[string]any{"name": "Ops", "type": "webhook",
+		"config": map[string]any{"url": hook.URL}}, 201)
+	id := itoa(int64(ch["id"].(float64)))
+	rule := e.apiJSON("POST", "/api/v1/alert-rules", map[string]any{"name": "Down", "trigger": "monitor_down",
+		"channel_ids": []any{ch["id"]}}, 201)
+	rid := itoa(int64(rule["id"].(float64)))
+	e.apiJSON("POST", "/api/v1/channels/"+id+"/test", nil, 200)
+	log := e.apiJSON("GET", "/api/v1/channels/"+id+"/deliveries", nil, 200)
+	did := itoa(int64(log["data"].([]any)[0].(map[string]any)["id"].(float64)))
+	e.addMember(e.TeamID, "viewer@example.com", "viewer")
+	v := e.browser("viewer@example.com")
+	posts := []struct {
+		path string
+		form url.Values
+	}{
+		{"/alerts/channels", url.Values{"type": {"webhook"}, "name": {"Mine"}, "cfg_url": {hook.URL}}},
+		{"/alerts/channels/" + id, url.Values{"name": {"Renamed"}, "cfg_url": {hook.URL}}},
+		{"/alerts/channels/" + id + "/test", nil},
+		{"/alerts/channels/" + id + "/delete", nil},
+		{"/alerts/deliveries/" + did + "/retry", nil},
+		{"/alerts/rules", url.Values{"name": {"Mine"}, "trigger": {"monitor_down"}}},
+		{"/alerts/rules/" + rid, url.Values{"name": {"Renamed"}, "trigger": {"monitor_down"}}},
+		{"/alerts/rules/" + rid + "/delete", nil},
+	}
+	for _, p := range posts {
+		if code, _ := v.post(p.path, p.form); code != 403 {
+			t.Errorf("viewer POST %s: %d, want 403", p.path, code)
+		}
+	}
+	if got := e.apiJSON("GET", "/api/v1/channels/"+id, nil, 200); got["name"] != "Ops" {
+		t.Errorf("channel after the viewer's posts: %v", got)
+	}
+	if got := e.apiJSON("GET", "/api/v1/alert-rules/"+rid, nil, 200); got["name"] != "Down" {
+		t.Errorf("rule after the viewer's posts: %v", got)
+	}
+	if n := len(e.apiJSON("GET", "/api/v1/channels/"+id+"/deliveries", nil, 200)["data"].([]any)); n != 1 {
+		t.Errorf("deliveries after the viewer's posts: %d, want 1", n)
+	}
+	if code, body := v.get("/alerts/channels/" + id); code != 200 || strings.Contains(body, `action="/alerts/channels/`+id+`/delete"`) {
+		t.Errorf("viewer's channel page: %d, shows a delete form: %v", code, strings.Contains(body, "/delete"))
+	}
+
+	e.newOwner("stranger@example.com")
+	sb := e.browser("stranger@example.com")
+	for _, p := range []string{"/alerts/deliveries/" + did + "/retry", "/alerts/rules/" + rid, "/alerts/rules/" + rid + "/delete"} {
+		if code, _ := sb.post(p, url.Values{"name": {"x"}, "trigger": {"monitor_down"}}); code != 404 {
+			t.Errorf("another team POST %s: %d, want 404", p, code)
+		}
+	}
+	if code, _ := sb.get("/alerts/rules/" + rid); code != 404 {
+		t.Errorf("another team GET rule: %d, want 404", code)
+	}
+}
