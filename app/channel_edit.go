@@ -173,11 +173,13 @@ func (s *Server) saveChannelForm(c echo.Context, t notify.Type, ch notify.Channe
 		if fe.Field == "config" || fe.Field == "type" {
 			v.Form.Error = fe.Message
 		}
-		v.Fields = channelFormFields(t, notify.Channel{Config: ch.Config})
+		// The form shows again what was posted: saved secrets came as the
+		// mask and stay masked, a secret typed just now is shown so it can
+		// be corrected (masking it would pass it off as a saved value and
+		// lose it on the next submit).
+		v.Fields = channelFormFields(t, notify.Channel{Config: map[string]any{}})
 		for i := range v.Fields {
-			if !v.Fields[i].Secret {
-				v.Fields[i].Value = c.FormValue("cfg_" + v.Fields[i].Key)
-			}
+			v.Fields[i].Value = c.FormValue("cfg_" + v.Fields[i].Key)
 		}
 		return render(c, http.StatusBadRequest, views.ChannelFormPage(s.shell(c, "Channel", "alerts"), v))
 	}

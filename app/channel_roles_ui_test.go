@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -83,5 +84,32 @@ func TestChannelFormSpeaksOfSavedSecretsOnlyWhenThereAreSome(t *testing.T) {
 	_, body = b.get("/alerts/channels/" + itoa(int64(ch["id"].(float64))))
 	if strings.Count(body, "keep the saved value") != 1 || strings.Contains(body, "hunter2") {
 		t.Fatal("the saved SMTP password is not the one field that says how to keep it")
+	}
+}
+
+// TestChannelFormShowsTypedSecretsAfterAnError: a secret typed into a form
+// that was refused comes back as typed, not as "********" posing as a
+// saved value (submitting that again would drop it); saved secrets stay
+// masked.
+func TestChannelFormShowsTypedSecretsAfterAnError(t *testing.T) {
+	e := notifyEnv(t)
+	hook := newHookReceiver(t)
+	b := e.browser(e.Email)
+	code, body := b.post("/alerts/channels", url.Values{"type": {"webhook"}, "name": {"Ops"}, "enabled": {"1"},
+		"cfg_url": {hook.URL}, "cfg_secret": {"abc"}, "cfg_headers": {"X-Team: ops"}})
+	if code != 400 || !strings.Contains(body, `value="abc"`) || !strings.Contains(body, "X-Team: ops") ||
+		strings.Contains(body, "keep the saved value") {
+		t.Fatalf("refused new channel: %d\n%s", code, regexp1(`(?s)<main[^>]*>(.*)</main>`, body))
+	}
+	ch := e.apiJSON("POST", "/api/v1/channels", map[string]any{"name": "Mail", "type": "email",
+		"config": map[string]any{"to": "ops@example.com", "transport": "smtp", "smtp_host": "mail.example.com",
+			"smtp_password": "hunter2"}}, 201)
+	id := itoa(int64(ch["id"].(float64)))
+	code, body = b.post("/alerts/channels/"+id, url.Values{"name": {"Mail"}, "enabled": {"1"},
+		"cfg_to": {"not an address"}, "cfg_transport": {"smtp"}, "cfg_smtp_host": {"mail.example.com"},
+		"cfg_smtp_password": {secretMask}, "cfg_resend_api_key": {"re_new"}})
+	if code != 400 || strings.Contains(body, "hunter2") || !strings.Contains(body, `value="re_new"`) ||
+		strings.Count(body, "keep the saved value") != 1 {
+		t.Fatalf("refused edit: %d\n%s", code, regexp1(`(?s)<main[^>]*>(.*)</main>`, body))
 	}
 }
