@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -335,5 +336,39 @@ func TestInvitePasswordIsThrottled(t *testing.T) {
 	}
 	if code, _ := e.browser("").post("/login", url.Values{"email": {"victim@example.com"}, "password": {"password123"}}); code != http.StatusTooManyRequests {
 		t.Errorf("sign-in after invite guesses: %d, want 429 (one count per account)", code)
+	}
+}
+
+// TestLoginNextStaysOnThisSite: ?next= after sign-in leads only to a path
+// of this server; spellings browsers read as another host go to /.
+func TestLoginNextStaysOnThisSite(t *testing.T) {
+	e := newTestEnv(t)
+	cases := []struct{ next, want string }{
+		{"/monitors?status=down", "/monitors?status=down"},
+		{"/settings%2Fx", "/settings%2Fx"},
+		{"//evil.example", "/"},
+		{"/\\evil.example", "/"},
+		{"https://evil.example/", "/"},
+		{"/\t/evil.example", "/"},
+		{"/\t\\evil.example", "/"},
+		{"/\v/evil.example", "/"},
+		{"/\x00/evil.example", "/"},
+		{"/ /evil.example", "/"},
+		{"/\u3000/evil.example", "/"},
+		{"/a\\b", "/"},
+	}
+	for _, tc := range cases {
+		t.Run(strconv.Quote(tc.next), func(t *testing.T) {
+			b := e.browser("")
+			form := url.Values{"email": {e.Email}, "password": {"password123"}, "next": {tc.next}, "_csrf": {b.csrf()}}
+			res, err := b.client.PostForm(e.URL+"/login", form)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if got := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || got != tc.want {
+				t.Errorf("status %d, Location %q, want 303 to %q", res.StatusCode, got, tc.want)
+			}
+		})
 	}
 }

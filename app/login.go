@@ -124,10 +124,17 @@ func (s *Server) logout(c echo.Context) error {
 }
 
 // safeNext keeps only local paths, so ?next= cannot send people elsewhere.
+// Paths this server makes are escaped ASCII, so anything else is refused:
+// browsers drop tabs and other control characters from a Location and read
+// a backslash as a slash, which turns "/<tab>/host" into "//host".
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
 		return ""
+	}
+	for i := 0; i < len(next); i++ {
+		if b := next[i]; b <= ' ' || b >= 0x7f || b == '\\' {
+			return ""
+		}
 	}
 	return next
 }
