@@ -148,6 +148,7 @@ func (s *Server) routes() {
 	api.PUT("/status-pages/:id", s.apiPageUpdate)
 	api.DELETE("/status-pages/:id", s.apiPageDelete)
 	api.GET("/status-pages/:id/subscribers", s.apiSubscriberList)
+	api.POST("/status-pages/:id/subscribers", s.apiSubscriberCreate)
 	api.DELETE("/status-pages/:id/subscribers/:sub", s.apiSubscriberDelete)
 	api.GET("/components", s.apiComponentList)
 	api.POST("/components", s.apiComponentCreate)

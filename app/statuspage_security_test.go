@@ -35,7 +35,10 @@ func TestStatusPageXSS(t *testing.T) {
 		"component_ids": []any{comp["id"]}}, 201)
 	e.apiJSON("POST", "/api/v1/maintenance", map[string]any{"title": xss, "description": md,
 		"starts_at": "2031-01-07T02:00:00Z", "ends_at": "2031-01-07T04:00:00Z", "component_ids": []any{comp["id"]}}, 201)
-	e.postForm("/status/xss/subscribe", url.Values{"kind": {"webhook"}, "url": {"http://127.0.0.1:9/" + url.PathEscape(xss)}})
+	e.postForm("/status/xss/subscribe", url.Values{"kind": {"email"}, "email": {xss + "@example.com"}})
+	e.postForm("/status/xss/subscribe", url.Values{"kind": {"email"}, "email": {`"<script>alert(1)</script>"@example.com`}})
+	e.apiJSON("POST", "/api/v1/status-pages/"+id(page)+"/subscribers", map[string]any{"kind": "webhook",
+		"url": "http://127.0.0.1:9/" + url.PathEscape(xss)}, 201)
 
 	paths := []string{"/status/xss", "/status/xss/incidents/" + id(inc), "/status/xss/history", "/status/xss/maintenance/1",
 		"/status/xss/feed.atom", "/status/xss/feed.rss", "/status/xss/api/v2/summary.json", "/status/xss/badge.svg",

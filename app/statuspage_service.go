@@ -28,7 +28,8 @@ type pageService struct {
 	byHost map[string]string // custom domain -> slug
 	fp     string
 
-	guard *notify.Guard // where subscriber webhooks may post
+	guard       *notify.Guard // where webhooks added by team members may post
+	publicGuard *notify.Guard // where webhooks of anonymous visitors may post
 
 	requests   prometheus.Counter
 	builds     prometheus.Counter
@@ -53,13 +54,15 @@ func (s *Server) wireStatusPages() error {
 	p := &pageService{s: s, db: statuspage.NewDB(s.store), cache: statuspage.NewCache(),
 		wake: make(chan struct{}, 1)}
 	pageServices.Store(s, p)
-	p.guard = &notify.Guard{AllowPrivate: s.cfg.AllowPrivateChannels, Self: func() []string {
+	self := func() []string {
 		self := []string{s.cfg.Addr}
 		if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Host != "" {
 			self = append(self, notifyHostPort(u))
 		}
 		return self
-	}}
+	}
+	p.guard = &notify.Guard{AllowPrivate: s.cfg.AllowPrivateChannels, Self: self}
+	p.publicGuard = &notify.Guard{AllowPrivate: false, Self: self}
 	if err := p.reload(context.Background()); err != nil {
 		return err
 	}

@@ -333,7 +333,8 @@ func nullZero(id int64) any {
 func (p *pageService) deliverLoop(ctx context.Context) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	client := p.guard.Client(10 * time.Second)
+	clients := map[string]*http.Client{statuspage.SourceTeam: p.guard.Client(10 * time.Second),
+		statuspage.SourcePublic: p.publicGuard.Client(10 * time.Second)}
 	for {
 		due, err := p.db.DueDeliveries(ctx, time.Now().UnixMilli(), 50)
 		if err != nil && ctx.Err() == nil {
@@ -343,7 +344,7 @@ func (p *pageService) deliverLoop(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			p.deliver(ctx, client, d)
+			p.deliver(ctx, clients, d)
 		}
 		select {
 		case <-ctx.Done():
@@ -354,7 +355,7 @@ func (p *pageService) deliverLoop(ctx context.Context) {
 	}
 }
 
-func (p *pageService) deliver(ctx context.Context, client *http.Client, d statuspage.Delivery) {
+func (p *pageService) deliver(ctx context.Context, clients map[string]*http.Client, d statuspage.Delivery) {
 	sub, err := p.db.SubscriberByID(ctx, d.SubscriberID)
 	if err != nil {
 		p.db.DeliveryDone(ctx, d.ID, false, 0, "subscriber removed")
@@ -380,6 +381,10 @@ func (p *pageService) deliver(ctx context.Context, client *http.Client, d status
 				"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
 			}})
 	} else {
+		client := clients[statuspage.SourcePublic]
+		if sub.Source == statuspage.SourceTeam {
+			client = clients[statuspage.SourceTeam]
+		}
 		err = p.postWebhook(sendCtx, client, sub, d)
 	}
 	if err == nil {

@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/bitwobbly/bitwobbly/app/mail"
+	"github.com/bitwobbly/bitwobbly/app/notify"
 	"github.com/bitwobbly/bitwobbly/app/statuspage"
 	"github.com/bitwobbly/bitwobbly/app/webhooksign"
 	"github.com/bitwobbly/bitwobbly/views"
@@ -102,11 +106,47 @@ func (s *Server) subscribeWebhook(c echo.Context, pg statuspage.Page, base strin
 		Text: "Signing secret (shown once): " + secret + " · Unsubscribe: " + base + "/unsubscribe/" + sub.Token}, base)
 }
 
-// webhookTargetAllowed applies the notification guard: never link-local,
-// metadata or this server itself; loopback and private addresses only when
-// the instance allows private channels.
+// webhookTargetAllowed applies the guard of visitors' webhooks: never
+// loopback, private, link-local, metadata or this server itself, whatever
+// the instance allows channels. A host name is resolved and each of its
+// addresses checked too; every connection is checked again when dialled.
 func (s *Server) webhookTargetAllowed(raw string) bool {
-	return s.sp().guard.CheckURL(raw) == nil
+	return guardTarget(s.sp().publicGuard, raw) == nil
+}
+
+// guardTarget checks a webhook URL with g, resolving a host name (briefly)
+// so a name that points at a refused address is refused when saved.
+func guardTarget(g *notify.Guard, raw string) error {
+	if err := g.CheckURL(raw); err != nil {
+		return err
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return err
+	}
+	host := u.Hostname()
+	if _, err := netip.ParseAddr(host); err == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return nil // unresolvable now; the dial-time check still applies
+	}
+	port := 443
+	if u.Scheme == "http" {
+		port = 80
+	}
+	if p, err := strconv.Atoi(u.Port()); err == nil {
+		port = p
+	}
+	for _, a := range addrs {
+		if err := g.CheckIP(a, port); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // pageComponentIDs parses chosen component ids; each must be on the page.

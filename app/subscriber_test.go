@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitwobbly/bitwobbly/app/statuspage"
 	"github.com/bitwobbly/bitwobbly/app/webhooksign"
 )
 
@@ -167,11 +168,12 @@ func TestWebhookSubscription(t *testing.T) {
 	}))
 	defer recv.Close()
 	e := newTestEnv(t)
-	_, _, comps := seedPage(e, "acme")
-	code, body := e.postForm("/status/acme/subscribe", url.Values{"kind": {"webhook"}, "url": {recv.URL + "/hook"}})
-	secret := regexp.MustCompile(`whsec_[A-Za-z0-9+/=]+`).FindString(body)
-	if code != http.StatusCreated || secret == "" {
-		t.Fatalf("webhook subscribe: %d %s", code, body)
+	page, _, comps := seedPage(e, "acme")
+	sub := e.apiJSON("POST", "/api/v1/status-pages/"+id(page)+"/subscribers", map[string]any{"kind": "webhook",
+		"url": recv.URL + "/hook"}, http.StatusCreated)
+	secret, _ := sub["secret"].(string)
+	if !strings.HasPrefix(secret, "whsec_") || sub["source"] != "team" {
+		t.Fatalf("webhook subscriber: %v", sub)
 	}
 	e.apiJSON("POST", "/api/v1/incidents", map[string]any{"title": "Queue stuck",
 		"component_ids": []any{comps[0]["id"]}}, 201)
@@ -210,10 +212,9 @@ func TestMaintenanceNotifiesAndViewerCannotWrite(t *testing.T) {
 	}))
 	defer recv.Close()
 	e := newTestEnv(t)
-	_, _, comps := seedPage(e, "acme")
-	if code, body := e.postForm("/status/acme/subscribe", url.Values{"kind": {"webhook"}, "url": {recv.URL}}); code != 201 {
-		t.Fatalf("subscribe: %d %s", code, body)
-	}
+	page, _, comps := seedPage(e, "acme")
+	e.apiJSON("POST", "/api/v1/status-pages/"+id(page)+"/subscribers", map[string]any{"kind": "webhook",
+		"url": recv.URL}, http.StatusCreated)
 	start := time.Now().Add(2 * time.Second)
 	e.apiJSON("POST", "/api/v1/maintenance", map[string]any{"title": "Quick restart", "starts_at": start,
 		"ends_at": start.Add(2 * time.Second), "component_ids": []any{comps[1]["id"]}}, 201)
@@ -248,19 +249,87 @@ func TestMaintenanceNotifiesAndViewerCannotWrite(t *testing.T) {
 }
 
 // TestWebhookTargetsGuarded refuses metadata and link-local targets
-// always, and loopback when private channels are not allowed.
+// always; visitors never reach loopback, private or the server's own
+// address even while private channels are allowed, while team members
+// follow that setting.
 func TestWebhookTargetsGuarded(t *testing.T) {
-	e := newTestEnv(t)
-	seedPage(e, "acme")
-	if code, _ := e.postForm("/status/acme/subscribe", url.Values{"kind": {"webhook"},
-		"url": {"http://169.254.169.254/latest/meta-data"}}); code != http.StatusBadRequest {
-		t.Errorf("metadata address = %d, want 400", code)
+	e := newTestEnv(t) // private channels allowed (the default)
+	page, _, _ := seedPage(e, "acme")
+	refused := []string{"http://169.254.169.254/latest/meta-data", "http://127.0.0.1:9/hook", "http://10.0.0.1/hook",
+		"http://192.168.1.20:8080/hook", "http://localhost/hook", "http://[::1]:9/hook", "http://2130706433/hook",
+		"http://0x7f.1/hook", "http://[::ffff:127.0.0.1]/hook", "http://172.16.0.1/hook", "http://100.64.0.1/hook",
+		"http://[fd00::1]/hook", "http://[fe80::1]/hook", "http://0.0.0.0:9/hook", "http://localhost./hook",
+		"http://foo.localhost/hook"}
+	for i, u := range refused {
+		if err := guardTarget(e.srv.sp().publicGuard, u); err == nil {
+			t.Errorf("visitor webhook %s passes the guard", u)
+		}
+		if i >= subscribeLimit-1 {
+			continue // the form answers 429 from here on
+		}
+		if code, body := e.postForm("/status/acme/subscribe", url.Values{"kind": {"webhook"}, "url": {u}}); code != http.StatusBadRequest {
+			t.Errorf("visitor webhook %s = %d, want 400 (%s)", u, code, body)
+		}
 	}
+	if err := guardTarget(e.srv.sp().publicGuard, e.URL+"/x"); err == nil {
+		t.Errorf("the server's own address passes the guard")
+	}
+	var n int
+	e.store.R.QueryRow(`SELECT COUNT(*) FROM subscribers`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d refused webhooks were stored", n)
+	}
+	path := "/api/v1/status-pages/" + id(page) + "/subscribers"
+	e.apiJSON("POST", path, map[string]any{"kind": "webhook", "url": "http://127.0.0.1:9/hook"}, http.StatusCreated)
+	for _, u := range []string{"http://169.254.169.254/latest/meta-data", e.URL + "/hook"} {
+		e.apiJSON("POST", path, map[string]any{"kind": "webhook", "url": u}, http.StatusBadRequest)
+	}
+
 	strict := newTestEnv(t, func(c *Config) { c.AllowPrivateChannels = false })
-	seedPage(strict, "acme")
+	sp, _, _ := seedPage(strict, "acme")
 	for _, u := range []string{"http://127.0.0.1:9/hook", "http://10.0.0.1/hook", "http://localhost/hook"} {
 		if code, _ := strict.postForm("/status/acme/subscribe", url.Values{"kind": {"webhook"}, "url": {u}}); code != http.StatusBadRequest {
 			t.Errorf("%s without private channels = %d, want 400", u, code)
 		}
+		strict.apiJSON("POST", "/api/v1/status-pages/"+id(sp)+"/subscribers", map[string]any{"kind": "webhook",
+			"url": u}, http.StatusBadRequest)
+	}
+}
+
+// TestVisitorWebhookRefusedAtDial stores a visitor's webhook that points
+// at loopback (as a name that resolved elsewhere when it was added would)
+// and checks no request reaches it while a member's webhook is delivered.
+func TestVisitorWebhookRefusedAtDial(t *testing.T) {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+	}))
+	defer recv.Close()
+	e := newTestEnv(t)
+	page, _, comps := seedPage(e, "acme")
+	e.apiJSON("POST", "/api/v1/status-pages/"+id(page)+"/subscribers", map[string]any{"kind": "webhook",
+		"url": recv.URL + "/team"}, http.StatusCreated)
+	_, _, err := e.srv.sp().db.AddSubscriber(context.Background(), statuspage.Subscriber{TeamID: e.TeamID,
+		StatusPageID: int64(page["id"].(float64)), Kind: "webhook", Target: recv.URL + "/visitor",
+		Secret: e.srv.box.Seal(webhooksign.NewSecret()), Token: "visitor-token", ConfirmedAt: time.Now().UnixMilli()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.apiJSON("POST", "/api/v1/incidents", map[string]any{"title": "Queue stuck",
+		"component_ids": []any{comps[0]["id"]}}, 201)
+	spWaitFor(t, "the visitor delivery to be refused", func() bool {
+		var last string
+		e.store.R.QueryRow(`SELECT d.last_error FROM subscriber_deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+			WHERE s.token = 'visitor-token'`).Scan(&last)
+		return strings.Contains(last, "refused")
+	})
+	spWaitFor(t, "the member's webhook", func() bool { mu.Lock(); defer mu.Unlock(); return hits["/team"] > 0 })
+	mu.Lock()
+	defer mu.Unlock()
+	if hits["/visitor"] != 0 {
+		t.Errorf("a visitor's webhook reached loopback %d times", hits["/visitor"])
 	}
 }

@@ -23,7 +23,15 @@ type Subscriber struct {
 	Token        string
 	ConfirmedAt  int64
 	CreatedAt    int64
+	// Source is SourcePublic for visitors and SourceTeam for members.
+	Source string
 }
+
+// Subscriber sources.
+const (
+	SourcePublic = "public"
+	SourceTeam   = "team"
+)
 
 // Wants reports whether the subscriber follows any of the components
 // (an empty choice follows everything; an event with no components
@@ -43,13 +51,13 @@ func (s Subscriber) Wants(components []int64) bool {
 }
 
 const subCols = `id, team_id, status_page_id, kind, target, secret, component_ids, token,
-	COALESCE(confirmed_at, 0), created_at`
+	COALESCE(confirmed_at, 0), created_at, source`
 
 func scanSub(row interface{ Scan(...any) error }) (Subscriber, error) {
 	var s Subscriber
 	var comps string
 	err := row.Scan(&s.ID, &s.TeamID, &s.StatusPageID, &s.Kind, &s.Target, &s.Secret, &comps, &s.Token,
-		&s.ConfirmedAt, &s.CreatedAt)
+		&s.ConfirmedAt, &s.CreatedAt, &s.Source)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, store.ErrNotFound
 	}
@@ -64,6 +72,9 @@ func scanSub(row interface{ Scan(...any) error }) (Subscriber, error) {
 // already subscribed, the existing row is returned with existed true.
 func (d *DB) AddSubscriber(ctx context.Context, s Subscriber) (sub Subscriber, existed bool, err error) {
 	s.CreatedAt = store.Now()
+	if s.Source != SourceTeam {
+		s.Source = SourcePublic
+	}
 	if s.ComponentIDs == nil {
 		s.ComponentIDs = []int64{}
 	}
@@ -84,9 +95,9 @@ func (d *DB) AddSubscriber(ctx context.Context, s Subscriber) (sub Subscriber, e
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO subscribers(team_id, status_page_id, kind, target, secret,
-			component_ids, token, confirmed_at, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
+			component_ids, token, confirmed_at, created_at, source) VALUES (?,?,?,?,?,?,?,?,?,?)`,
 			s.TeamID, s.StatusPageID, s.Kind, s.Target, s.Secret, string(comps), s.Token, nullID(s.ConfirmedAt),
-			s.CreatedAt)
+			s.CreatedAt, s.Source)
 		if err != nil {
 			return fmt.Errorf("statuspage: add subscriber: %w", err)
 		}
