@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -199,5 +200,35 @@ func TestRetryAfterIsBounded(t *testing.T) {
 				t.Errorf("RetryAfter(%q) = %v, want %v", sc.header, got, sc.want)
 			}
 		})
+	}
+}
+
+// TestAnswerCutShortAfterSuccess: a provider that accepts (2xx) and then
+// stalls or drops the connection mid-body has received the notification;
+// retrying would send it twice. A failing status stays an error.
+func TestAnswerCutShortAfterSuccess(t *testing.T) {
+	for _, code := range []int{200, 503} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "1000")
+			w.WriteHeader(code)
+			w.Write([]byte("accep"))
+			w.(http.Flusher).Flush()
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+		}))
+		g := &notify.Guard{AllowPrivate: true}
+		res, _, err := notify.Do(context.Background(), g.Client(5*time.Second), http.MethodPost, srv.URL, nil, []byte("{}"))
+		srv.Close()
+		if res.StatusCode != code || !strings.HasPrefix(res.Response, "accep") {
+			t.Fatalf("%d: result %+v", code, res)
+		}
+		if code == 200 && (err != nil || !strings.Contains(res.Response, "cut short")) {
+			t.Errorf("200 cut short: err %v, response %q; want success noting the cut", err, res.Response)
+		}
+		if code == 503 && (err == nil || notify.IsPermanent(err)) {
+			t.Errorf("503 cut short: err %v, want a retryable error", err)
+		}
 	}
 }

@@ -40,7 +40,8 @@ func PostJSON(ctx context.Context, c *http.Client, rawURL string, headers http.H
 }
 
 // Do sends one request and reads at most 64 KiB of the answer. It returns
-// the result, the answer bytes read, and an error for anything but 2xx:
+// the result, the answer bytes read, and an error for anything but 2xx (a
+// 2xx whose body breaks off is a success, noted in the excerpt):
 // redirects, 4xx other than 408/425/429 are permanent; 5xx, 408, 425,
 // 429, timeouts and connection errors may be retried.
 func Do(ctx context.Context, c *http.Client, method, rawURL string, h http.Header, body []byte) (Result, []byte, error) {
@@ -65,7 +66,9 @@ func Do(ctx context.Context, c *http.Client, method, rawURL string, h http.Heade
 		return r, data, err
 	}
 	if rerr != nil {
-		return r, data, fmt.Errorf("reading the answer: %w", rerr)
+		// The provider accepted the request; only its answer was cut
+		// short. Sending again would duplicate the notification.
+		r.Response = strings.TrimSpace(r.Response + " (answer cut short: " + trim(rerr.Error(), 120) + ")")
 	}
 	return r, data, nil
 }
