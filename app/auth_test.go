@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -147,6 +148,7 @@ func TestAPIErrors(t *testing.T) {
 		{"limit over 500", "GET", "/api/v1/members?limit=501", e.Token, nil, 400, "invalid"},
 		{"bad cursor", "GET", "/api/v1/tokens?cursor=zzz", e.Token, nil, 400, "invalid"},
 		{"huge body", "POST", "/api/v1/me", e.Token, strings.Repeat("x", 2<<20), 413, ""},
+		{"huge JSON", "POST", "/api/v1/monitors", e.Token, `{"name":"` + strings.Repeat("x", 2<<20) + `"}`, 413, "too_large"},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -164,6 +166,31 @@ func TestAPIErrors(t *testing.T) {
 				t.Fatalf("body %s, want error code %q", raw, sc.code)
 			}
 		})
+	}
+}
+
+// TestChunkedOversizedJSONIs413: a body sent without Content-Length
+// that grows past the limit while it is decoded is refused with 413, like
+// one whose length is declared.
+func TestChunkedOversizedJSONIs413(t *testing.T) {
+	e := newTestEnv(t)
+	body := io.MultiReader(strings.NewReader(`{"name":"`), strings.NewReader(strings.Repeat("x", 2<<20)),
+		strings.NewReader(`"}`))
+	req, err := http.NewRequest("POST", e.URL+"/api/v1/monitors", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.Token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusRequestEntityTooLarge ||
+		!strings.Contains(string(raw), `"code":"too_large"`) {
+		t.Fatalf("status %d: %s, want 413 too_large", res.StatusCode, raw)
 	}
 }
 

@@ -65,7 +65,7 @@ func toError(err error) (*Error, bool) {
 		}
 		code := strings.ToLower(strings.ReplaceAll(http.StatusText(he.Code), " ", "_"))
 		if he.Code == http.StatusRequestEntityTooLarge {
-			msg = "request body too large"
+			code, msg = "too_large", "request body too large"
 		}
 		return &Error{Status: he.Code, Code: code, Message: msg}, true
 	case errors.Is(err, store.ErrNotFound):
@@ -133,10 +133,11 @@ func jsonError(err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	var mbe *http.MaxBytesError
+	var he *echo.HTTPError
 	switch {
 	case errors.Is(err, io.EOF):
 		return badRequest("", "request body is empty; send a JSON object")
-	case errors.As(err, &mbe):
+	case errors.As(err, &mbe), errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge:
 		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "request body too large"}
 	case errors.As(err, &syn):
 		return badRequest("", "malformed JSON at byte %d: %v", syn.Offset, syn)
