@@ -360,37 +360,10 @@ type DeliveryQuery struct {
 
 // Deliveries lists deliveries, newest first.
 func (e *Engine) Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, error) {
-	sqlq := `SELECT d.id, d.team_id, d.channel_id, c.name, c.type, COALESCE(d.rule_id, 0),
-		COALESCE(d.alert_event_id, 0), d.kind, d.subject, d.title, d.idem_key, d.status, d.attempts,
-		d.next_attempt_at, d.last_error, d.created_at, COALESCE(d.sent_at, 0)
-		FROM deliveries d JOIN channels c ON c.id = d.channel_id WHERE d.team_id = ?`
-	args := []any{q.TeamID}
-	if q.ChannelID != 0 {
-		sqlq += " AND d.channel_id = ?"
-		args = append(args, q.ChannelID)
+	if q.ChannelIDs != nil && len(q.ChannelIDs) == 0 {
+		return nil, nil
 	}
-	if q.ChannelIDs != nil {
-		if len(q.ChannelIDs) == 0 {
-			return nil, nil
-		}
-		sqlq += " AND d.channel_id IN (" + marks(len(q.ChannelIDs)) + ")"
-		for _, id := range q.ChannelIDs {
-			args = append(args, id)
-		}
-	}
-	if q.Status != "" {
-		sqlq += " AND d.status = ?"
-		args = append(args, q.Status)
-	}
-	if q.Before > 0 {
-		sqlq += " AND d.id < ?"
-		args = append(args, q.Before)
-	}
-	if q.Limit <= 0 {
-		q.Limit = 50
-	}
-	sqlq += " ORDER BY d.id DESC LIMIT ?"
-	args = append(args, q.Limit)
+	sqlq, args := deliveriesSQL(q)
 	rows, err := e.st.R.QueryContext(ctx, sqlq, args...)
 	if err != nil {
 		return nil, fmt.Errorf("notify: deliveries: %w", err)
@@ -456,4 +429,43 @@ func (e *Engine) Retry(ctx context.Context, teamID, id int64) error {
 		e.poke()
 	}
 	return err
+}
+
+// deliveriesSQL builds the query of Deliveries. For one channel the team
+// condition is kept out of index choice (+d.team_id), so SQLite walks
+// that channel's deliveries instead of every delivery of the team.
+func deliveriesSQL(q DeliveryQuery) (string, []any) {
+	team := "d.team_id = ?"
+	if q.ChannelID != 0 {
+		team = "+d.team_id = ?"
+	}
+	sqlq := `SELECT d.id, d.team_id, d.channel_id, c.name, c.type, COALESCE(d.rule_id, 0),
+		COALESCE(d.alert_event_id, 0), d.kind, d.subject, d.title, d.idem_key, d.status, d.attempts,
+		d.next_attempt_at, d.last_error, d.created_at, COALESCE(d.sent_at, 0)
+		FROM deliveries d JOIN channels c ON c.id = d.channel_id WHERE ` + team
+	args := []any{q.TeamID}
+	if q.ChannelID != 0 {
+		sqlq += " AND d.channel_id = ?"
+		args = append(args, q.ChannelID)
+	}
+	if len(q.ChannelIDs) > 0 {
+		sqlq += " AND d.channel_id IN (" + marks(len(q.ChannelIDs)) + ")"
+		for _, id := range q.ChannelIDs {
+			args = append(args, id)
+		}
+	}
+	if q.Status != "" {
+		sqlq += " AND d.status = ?"
+		args = append(args, q.Status)
+	}
+	if q.Before > 0 {
+		sqlq += " AND d.id < ?"
+		args = append(args, q.Before)
+	}
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	sqlq += " ORDER BY d.id DESC LIMIT ?"
+	args = append(args, q.Limit)
+	return sqlq, args
 }
