@@ -124,7 +124,7 @@ func Open(ctx context.Context, dir string, log *slog.Logger, opt Options) (*Stor
 
 func dsn(path string, readOnly bool) string {
 	q := "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_time_format=sqlite"
 	if readOnly {
 		q += "&_pragma=query_only(1)"
 	} else {
