@@ -6,9 +6,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -104,7 +106,14 @@ type monitorInput struct {
 	Certificate     any `json:"certificate"`
 	CreatedAt       any `json:"created_at"`
 	UpdatedAt       any `json:"updated_at"`
+
+	// storedStatus is the status before a PATCH; sending it back unchanged
+	// (e.g. paused) is not a request to set it.
+	storedStatus string
 }
+
+// maxStatusReason bounds the reason given with a manual status.
+const maxStatusReason = 500
 
 // inputOf is the stored monitor as an input to decode a PATCH over.
 func inputOf(m store.Monitor) monitorInput {
@@ -114,7 +123,21 @@ func inputOf(m store.Monitor) monitorInput {
 	return monitorInput{Name: &m.Name, Type: &m.Type, Target: &target, IntervalSeconds: &m.IntervalSeconds,
 		TimeoutSeconds: &m.TimeoutSeconds, FailureThreshold: &m.FailureThreshold,
 		RecoveryThreshold: &m.RecoveryThreshold, ConfirmRecheck: &m.ConfirmRecheck, Description: &m.Description,
-		Tags: &tags, Enabled: &m.Enabled, Status: &status, Config: checks.ParseConfig(m.Config)}
+		Tags: &tags, Enabled: &m.Enabled, Status: &status, Config: checks.ParseConfig(m.Config),
+		storedStatus: m.Status}
+}
+
+// bindMonitorJSON decodes a monitor body; type errors in the
+// type-specific settings name the setting as the API spells it.
+func bindMonitorJSON(c echo.Context, in *monitorInput) error {
+	err := bindJSON(c, in)
+	var ae *Error
+	if errors.As(err, &ae) && strings.HasPrefix(ae.Field, "Config.") {
+		field := strings.TrimPrefix(ae.Field, "Config.")
+		ae.Message = field + strings.TrimPrefix(ae.Message, ae.Field)
+		ae.Field = field
+	}
+	return err
 }
 
 // spec turns an input into a validated checks.Spec.
@@ -132,6 +155,9 @@ func (s *Server) specOf(in monitorInput) (checks.Spec, error) {
 		sp.Tags = *in.Tags
 	}
 	sp.Type = strings.ToLower(strings.TrimSpace(sp.Type))
+	if sp.Type == "" || !slices.Contains(checks.Types, sp.Type) {
+		return sp, badRequest("type", "type: must be one of %s", strings.Join(checks.Types, ", "))
+	}
 	if sp.Type == "http" && in.URL != nil {
 		sp.Target = *in.URL
 	} else if in.Target != nil {
@@ -152,13 +178,15 @@ func (s *Server) specOf(in monitorInput) (checks.Spec, error) {
 		return sp, fieldError(sp.Type, err)
 	}
 	s.sealSecrets(&sp.Config)
-	if sp.Type == "manual" && in.Status != nil {
+	if sp.Type == "manual" && in.Status != nil && *in.Status != in.storedStatus {
 		switch *in.Status {
-		case "", checks.StatusUp, checks.StatusDegraded, checks.StatusDown, checks.StatusUnknown,
-			checks.StatusPaused, checks.StatusMaintenance:
+		case "", checks.StatusUp, checks.StatusDegraded, checks.StatusDown:
 		default:
 			return sp, badRequest("status", "status: a manual monitor is set to up, degraded or down")
 		}
+	}
+	if in.StatusReason != nil && utf8.RuneCountInString(*in.StatusReason) > maxStatusReason {
+		return sp, badRequest("status_reason", "status_reason: must be at most %d characters", maxStatusReason)
 	}
 	return sp, nil
 }
@@ -251,7 +279,7 @@ func (s *Server) apiMonitorCreate(c echo.Context) error {
 		return err
 	}
 	var in monitorInput
-	if err := bindJSON(c, &in); err != nil {
+	if err := bindMonitorJSON(c, &in); err != nil {
 		return err
 	}
 	m, err := s.createMonitor(c, in)
@@ -335,7 +363,7 @@ func (s *Server) apiMonitorUpdate(c echo.Context) error {
 		return err
 	}
 	in := inputOf(m)
-	if err := bindJSON(c, &in); err != nil {
+	if err := bindMonitorJSON(c, &in); err != nil {
 		return err
 	}
 	m, err = s.updateMonitor(c, m, in)
@@ -512,11 +540,11 @@ func (s *Server) apiMonitorResults(c echo.Context) error {
 func timeRange(c echo.Context, defFrom, defTo time.Time) (time.Time, time.Time, error) {
 	from, err := parseTimeParam(c.QueryParam("from"), defFrom)
 	if err != nil {
-		return from, defTo, badRequest("from", "from: must be an RFC 3339 time or Unix seconds")
+		return from, defTo, badRequest("from", "from: must be an RFC 3339 time or Unix seconds from 1970 to 9999")
 	}
 	to, err := parseTimeParam(c.QueryParam("to"), defTo)
 	if err != nil {
-		return from, to, badRequest("to", "to: must be an RFC 3339 time or Unix seconds")
+		return from, to, badRequest("to", "to: must be an RFC 3339 time or Unix seconds from 1970 to 9999")
 	}
 	if !to.After(from) {
 		return from, to, badRequest("to", "to: must be after from")
@@ -524,18 +552,29 @@ func timeRange(c echo.Context, defFrom, defTo time.Time) (time.Time, time.Time, 
 	return from, to, nil
 }
 
+// Times given to from and to lie between the Unix epoch and the end of
+// year 9999 (what RFC 3339 can write).
+var (
+	minTimeParam = time.Unix(0, 0)
+	maxTimeParam = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+)
+
 func parseTimeParam(v string, def time.Time) (time.Time, error) {
 	if v == "" {
 		return def, nil
 	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
+	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return def, err
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < minTimeParam.Unix() || n > maxTimeParam.Unix() {
+			return def, errors.New("not a time")
+		}
+		t = time.Unix(n, 0)
 	}
-	return time.Unix(n, 0), nil
+	if t.Before(minTimeParam) || t.After(maxTimeParam) {
+		return def, errors.New("out of range")
+	}
+	return t, nil
 }
 
 // apiMonitorUptime answers the uptime over from..to (default 24 h).
