@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -39,7 +40,7 @@ func (p *pageService) pageURL(pg statuspage.Page) string {
 	return strings.TrimRight(base, "/") + "/status/" + pg.Slug
 }
 
-// notifyLoop turns new incident updates and maintenance boundaries into
+// notifyLoop turns new incident events and maintenance boundaries into
 // deliveries for the subscribers who follow the affected components.
 func (p *pageService) notifyLoop(ctx context.Context) {
 	tick := time.NewTicker(2 * time.Second)
@@ -65,113 +66,139 @@ type spEvent struct {
 	incidentID int64
 	maintID    int64
 	at         int64
-	components []int64 // affected on the page; nil = decided per page
 	incident   *statuspage.Incident
 	team       int64
+	// pages, when fixed, are the components affected on each page (a
+	// maintenance end tells the pages its start told); else they are
+	// worked out now and, for a maintenance start, recorded in pages.
+	pages  map[int64][]int64
+	fixed  bool
+	notice *maintNotice
+}
+
+// maintNotice is a maintenance window whose start was told.
+type maintNotice struct {
+	MaintID int64
+	Start   int64
+	Team    int64
+	Title   string
+	Pages   map[int64][]int64
 }
 
 func (p *pageService) notifyOnce(ctx context.Context, now time.Time) error {
-	events, updCursor, err := p.updateEvents(ctx)
+	events, evCursor, err := p.incidentEvents(ctx)
 	if err != nil {
 		return err
 	}
-	maintEvents, maintCursor, err := p.maintEvents(ctx, now)
+	maintEvents, err := p.maintEvents(ctx, now)
 	if err != nil {
 		return err
 	}
-	byTeam := map[int64][]spEvent{}
-	for _, e := range append(events, maintEvents...) {
-		byTeam[e.incidentTeam()] = append(byTeam[e.incidentTeam()], e)
+	byTeam := map[int64][]*spEvent{}
+	for i := range events {
+		byTeam[events[i].team] = append(byTeam[events[i].team], &events[i])
+	}
+	for i := range maintEvents {
+		byTeam[maintEvents[i].team] = append(byTeam[maintEvents[i].team], &maintEvents[i])
 	}
 	for team, evs := range byTeam {
 		if err := p.fanOut(ctx, team, evs); err != nil {
 			return err
 		}
 	}
-	if updCursor >= 0 {
-		if err := p.db.SetCursor(ctx, "incident_updates", updCursor); err != nil {
+	if err := p.recordNotices(ctx, maintEvents); err != nil {
+		return err
+	}
+	if evCursor >= 0 {
+		if err := p.db.SetCursor(ctx, "statuspage_events", evCursor); err != nil {
 			return err
 		}
 	}
-	return p.db.SetCursor(ctx, "maintenance_ms", maintCursor)
+	return p.db.SetCursor(ctx, "maint_notices", now.UnixMilli())
 }
 
-func (e spEvent) incidentTeam() int64 {
-	return e.team
-}
-
-// updateEvents reads incident updates after the cursor. The first run
-// starts at the newest update, so history is never mailed out.
-func (p *pageService) updateEvents(ctx context.Context) ([]spEvent, int64, error) {
+// incidentEvents reads the outbox of incident updates after the cursor.
+// The first run starts at the newest event, so history is never mailed.
+func (p *pageService) incidentEvents(ctx context.Context) ([]spEvent, int64, error) {
 	st := p.s.store
-	cur, found, err := p.db.Cursor(ctx, "incident_updates")
+	cur, found, err := p.db.Cursor(ctx, "statuspage_events")
 	if err != nil {
 		return nil, -1, err
 	}
 	if !found {
 		var max int64
-		err := st.R.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM incident_updates`).Scan(&max)
+		err := st.R.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM statuspage_events`).Scan(&max)
 		return nil, max, err
 	}
-	start := cur
-	rows, err := st.R.QueryContext(ctx, `SELECT u.id, u.incident_id, u.status, u.body, u.created_at, i.team_id,
-		(SELECT MIN(id) FROM incident_updates WHERE incident_id = u.incident_id)
-		FROM incident_updates u JOIN incidents i ON i.id = u.incident_id WHERE u.id > ? ORDER BY u.id LIMIT 200`, cur)
+	rows, err := st.R.QueryContext(ctx, `SELECT e.id, e.incident_id, COALESCE(u.id, 0), COALESCE(u.status, ''),
+		COALESCE(u.body, ''), e.created_at, COALESCE(i.team_id, 0),
+		(SELECT MIN(id) FROM incident_updates WHERE incident_id = e.incident_id)
+		FROM statuspage_events e LEFT JOIN incident_updates u ON u.id = e.update_id
+		LEFT JOIN incidents i ON i.id = e.incident_id WHERE e.id > ? ORDER BY e.id LIMIT 200`, cur)
 	if err != nil {
-		return nil, 0, fmt.Errorf("status pages: read updates: %w", err)
+		return nil, -1, fmt.Errorf("status pages: read events: %w", err)
 	}
 	type row struct {
-		id, inc, at, team, first int64
-		status, body             string
+		id, inc, upd, at, team int64
+		first                  *int64
+		status, body           string
 	}
 	var list []row
 	for rows.Next() {
 		var r row
-		if err := rows.Scan(&r.id, &r.inc, &r.status, &r.body, &r.at, &r.team, &r.first); err != nil {
+		if err := rows.Scan(&r.id, &r.inc, &r.upd, &r.status, &r.body, &r.at, &r.team, &r.first); err != nil {
 			rows.Close()
-			return nil, 0, err
+			return nil, -1, err
 		}
 		list = append(list, r)
 	}
 	rows.Close()
-	var out []spEvent
-	if len(list) == 0 && cur == start {
+	if err := rows.Err(); err != nil {
+		return nil, -1, err
+	}
+	if len(list) == 0 {
 		return nil, -1, nil
 	}
+	var out []spEvent
 	for _, r := range list {
+		cur = r.id
+		if r.upd == 0 || r.team == 0 {
+			continue // the incident was deleted meanwhile
+		}
 		in, err := p.db.Incident(ctx, r.team, r.inc)
 		if err != nil {
-			cur = r.id
 			continue
 		}
 		kind := "incident.updated"
 		switch {
-		case r.id == r.first:
+		case r.first != nil && r.upd == *r.first:
 			kind = "incident.created"
 		case r.status == "resolved":
 			kind = "incident.resolved"
 		}
 		inCopy := in
-		out = append(out, spEvent{key: "upd:" + strconv.FormatInt(r.id, 10), kind: kind, title: in.Title,
+		out = append(out, spEvent{key: "ev:" + strconv.FormatInt(r.id, 10), kind: kind, title: in.Title,
 			status: r.status, body: r.body, incidentID: in.ID, at: r.at, incident: &inCopy, team: r.team})
-		cur = r.id
 	}
 	return out, cur, nil
 }
 
-// maintEvents finds windows that started or ended since the last run.
-func (p *pageService) maintEvents(ctx context.Context, now time.Time) ([]spEvent, int64, error) {
-	last, found, err := p.db.Cursor(ctx, "maintenance_ms")
+// maintEvents tells each window that is in progress and was not told yet
+// as started, and each told window that is no longer in progress (it
+// ended, was cut short, moved or deleted) as ended. On the very first run
+// windows already in progress are recorded without telling anyone.
+func (p *pageService) maintEvents(ctx context.Context, now time.Time) ([]spEvent, error) {
+	_, found, err := p.db.Cursor(ctx, "maint_notices")
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	nowMS := now.UnixMilli()
-	if !found || nowMS-last > 24*3600*1000 {
-		return nil, nowMS, nil
+	open, err := p.openNotices(ctx)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := p.s.store.R.QueryContext(ctx, `SELECT DISTINCT team_id FROM maintenance`)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	var teams []int64
 	for rows.Next() {
@@ -180,31 +207,119 @@ func (p *pageService) maintEvents(ctx context.Context, now time.Time) ([]spEvent
 		teams = append(teams, t)
 	}
 	rows.Close()
+	type key struct{ id, start int64 }
+	active := map[key]bool{}
 	var out []spEvent
-	prev := store.Time(last)
 	for _, team := range teams {
 		ms, err := p.db.MaintenanceList(ctx, team, 0, 5000)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		for _, m := range ms {
-			if w, ok := m.Active(now); ok && w.Start.After(prev) {
-				out = append(out, spEvent{key: fmt.Sprintf("mstart:%d:%d", m.ID, w.Start.UnixMilli()),
-					kind: "maintenance.started", title: m.Title, status: "in_progress", body: m.Description,
-					maintID: m.ID, team: team})
+			w, ok := m.Active(now)
+			if !ok {
+				continue
 			}
-			if w, ok := m.Active(prev); ok && !w.End.After(now) {
-				out = append(out, spEvent{key: fmt.Sprintf("mend:%d:%d", m.ID, w.End.UnixMilli()),
-					kind: "maintenance.ended", title: m.Title, status: "completed", maintID: m.ID, team: team})
+			k := key{m.ID, w.Start.UnixMilli()}
+			active[k] = true
+			told, err := p.noticeExists(ctx, m.ID, k.start)
+			if err != nil {
+				return nil, err
 			}
+			if told {
+				continue
+			}
+			n := &maintNotice{MaintID: m.ID, Start: k.start, Team: team, Title: m.Title, Pages: map[int64][]int64{}}
+			e := spEvent{key: fmt.Sprintf("mstart:%d:%d", m.ID, k.start), kind: "maintenance.started",
+				title: m.Title, status: "in_progress", body: m.Description, maintID: m.ID, team: team,
+				pages: n.Pages, notice: n}
+			if !found {
+				e.fixed = true // recorded, not told
+				e.pages = nil
+			}
+			out = append(out, e)
 		}
 	}
-	return out, nowMS, nil
+	for _, n := range open {
+		if active[key{n.MaintID, n.Start}] {
+			continue
+		}
+		out = append(out, spEvent{key: fmt.Sprintf("mend:%d:%d", n.MaintID, n.Start), kind: "maintenance.ended",
+			title: n.Title, status: "completed", maintID: n.MaintID, team: n.Team, pages: n.Pages, fixed: true,
+			notice: &maintNotice{MaintID: n.MaintID, Start: n.Start}})
+	}
+	return out, nil
+}
+
+func (p *pageService) openNotices(ctx context.Context) ([]maintNotice, error) {
+	rows, err := p.s.store.R.QueryContext(ctx, `SELECT maintenance_id, window_start, team_id, title, pages
+		FROM statuspage_maint_notices WHERE ended = 0`)
+	if err != nil {
+		return nil, fmt.Errorf("status pages: maintenance notices: %w", err)
+	}
+	defer rows.Close()
+	var out []maintNotice
+	for rows.Next() {
+		var n maintNotice
+		var pages string
+		if err := rows.Scan(&n.MaintID, &n.Start, &n.Team, &n.Title, &pages); err != nil {
+			return nil, err
+		}
+		n.Pages = map[int64][]int64{}
+		var raw map[string][]int64
+		json.Unmarshal([]byte(pages), &raw)
+		for k, v := range raw {
+			if id, err := strconv.ParseInt(k, 10, 64); err == nil {
+				n.Pages[id] = v
+			}
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+func (p *pageService) noticeExists(ctx context.Context, id, start int64) (bool, error) {
+	var n int
+	err := p.s.store.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM statuspage_maint_notices
+		WHERE maintenance_id = ? AND window_start = ?`, id, start).Scan(&n)
+	return n > 0, err
+}
+
+// recordNotices stores the starts told and marks the ends told.
+func (p *pageService) recordNotices(ctx context.Context, evs []spEvent) error {
+	var todo []spEvent
+	for _, e := range evs {
+		if e.notice != nil {
+			todo = append(todo, e)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	return p.s.store.Write(ctx, func(tx *sql.Tx) error {
+		for _, e := range todo {
+			n := e.notice
+			if e.kind == "maintenance.ended" {
+				if _, err := tx.ExecContext(ctx, `UPDATE statuspage_maint_notices SET ended = 1
+					WHERE maintenance_id = ? AND window_start = ?`, n.MaintID, n.Start); err != nil {
+					return fmt.Errorf("status pages: end notice: %w", err)
+				}
+				continue
+			}
+			pages, _ := json.Marshal(n.Pages)
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO statuspage_maint_notices(maintenance_id,
+				window_start, team_id, title, pages) VALUES (?,?,?,?,?)`, n.MaintID, n.Start, n.Team, n.Title,
+				string(pages)); err != nil {
+				return fmt.Errorf("status pages: start notice: %w", err)
+			}
+		}
+		return nil
+	})
 }
 
 // fanOut enqueues each event for the confirmed subscribers of every page
 // of the team that shows it.
-func (p *pageService) fanOut(ctx context.Context, teamID int64, evs []spEvent) error {
+func (p *pageService) fanOut(ctx context.Context, teamID int64, evs []*spEvent) error {
 	pages, err := p.db.Pages(ctx, teamID, 0, 1000)
 	if err != nil {
 		return err
@@ -215,18 +330,29 @@ func (p *pageService) fanOut(ctx context.Context, teamID int64, evs []spEvent) e
 		if err != nil || len(subs) == 0 {
 			continue
 		}
-		sn, err := p.db.Build(ctx, pg, time.Now())
-		if err != nil {
-			return err
-		}
+		var sn *statuspage.Snapshot
 		for _, e := range evs {
-			comps, shown := p.affectedOnPage(ctx, sn, e)
+			var comps []int64
+			var shown bool
+			if e.fixed {
+				comps, shown = e.pages[pg.ID]
+			} else {
+				if sn == nil {
+					if sn, err = p.db.Build(ctx, pg, time.Now()); err != nil {
+						return err
+					}
+				}
+				comps, shown = p.affectedOnPage(ctx, sn, *e)
+				if shown && e.pages != nil {
+					e.pages[pg.ID] = comps
+				}
+			}
 			if !shown {
 				continue
 			}
 			for _, sub := range subs {
 				if sub.Wants(comps) {
-					out = append(out, p.delivery(pg, sub, e, comps))
+					out = append(out, p.delivery(pg, sub, *e, comps))
 				}
 			}
 		}
