@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/mail"
 	"os"
 	"runtime/debug"
 	"strings"
 
+	appmail "github.com/bitwobbly/bitwobbly/app/mail"
 	"github.com/bitwobbly/bitwobbly/store"
 )
 
@@ -132,8 +132,8 @@ func ParseCommand(args []string, getenv func(string) string, stderr io.Writer) (
 func (c Command) check() error {
 	switch c.Name {
 	case "admin-create":
-		if _, err := mail.ParseAddress(c.Email); err != nil || !strings.Contains(c.Email, "@") {
-			return fmt.Errorf("--email: %q is not an e-mail address", c.Email)
+		if !appmail.ValidAddress(c.Email) {
+			return fmt.Errorf("--email: %q is not an e-mail address (give the bare address, such as you@example.com)", c.Email)
 		}
 		if err := checkPassword(c.Password); err != nil {
 			return fmt.Errorf("--password: %w", err)

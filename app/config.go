@@ -259,7 +259,11 @@ func lookup(s setting, flagSet bool, flagVal string, getenv func(string) string)
 			if err != nil {
 				return "", "", fmt.Errorf("%s_FILE: %w", s.env(), err)
 			}
-			return strings.TrimSpace(string(b)), s.env() + "_FILE", nil
+			v := strings.TrimSpace(string(b))
+			if v == "" {
+				return "", "", fmt.Errorf("%s_FILE: %s is empty", s.env(), path)
+			}
+			return v, s.env() + "_FILE", nil
 		}
 	}
 	return s.def, "default of --" + s.name, nil

@@ -293,7 +293,7 @@ func loadSecretKey(cfg *Config) error {
 	}
 	key, err := secrets.LoadOrCreateKey(cfg.Data)
 	if err != nil {
-		return err
+		return fmt.Errorf("data (BITWOBBLY_DATA): %w", err)
 	}
 	cfg.SecretKey = key
 	return nil
