@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -204,7 +205,49 @@ func ValidCSS(s string) error {
 	if strings.Contains(s, "<") {
 		return invalid("custom_css", "custom CSS cannot contain \"<\" (it would close the style element)")
 	}
+	if strings.Contains(cssPlain(s), "@import") {
+		return invalid("custom_css", "custom CSS cannot @import other style sheets")
+	}
 	return nil
+}
+
+// cssPlain is CSS without comments and escapes, lowercased, so rules
+// spelled with escapes (@\69mport) or split by comments are still seen.
+func cssPlain(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case strings.HasPrefix(s[i:], "/*"):
+			end := strings.Index(s[i+2:], "*/")
+			if end < 0 {
+				return strings.ToLower(b.String())
+			}
+			i += end + 3
+		case s[i] == '\\' && i+1 < len(s):
+			j := i + 1
+			for j < len(s) && j < i+7 && isHex(s[j]) {
+				j++
+			}
+			if j == i+1 {
+				b.WriteByte(s[j])
+				i = j
+				continue
+			}
+			n, _ := strconv.ParseUint(s[i+1:j], 16, 32)
+			b.WriteRune(rune(n))
+			if j < len(s) && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n') {
+				j++
+			}
+			i = j - 1
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return strings.ToLower(b.String())
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // trimLen trims s and checks its length.

@@ -208,3 +208,38 @@ func FuzzValidSlug(f *testing.F) {
 		}
 	})
 }
+
+func TestValidCSSRefusesImport(t *testing.T) {
+	scenarios := []struct {
+		css string
+		ok  bool
+	}{
+		{"body{color:red}", true},
+		{".important{font-weight:bold} /* @ import */", true},
+		{"@import url(https://evil.example/x.css);", false},
+		{"@IMPORT 'https://evil.example/x.css';", false},
+		{`@\69mport url(//evil.example/x.css);`, false},
+		{`@\000069 mport url(//evil.example/x.css);`, false},
+		{`@i\mport url(//evil.example/x.css);`, false},
+		{"@imp/* */ort url(//evil.example/x.css);", false},
+		{"a{}</style><script>alert(1)</script>", false},
+	}
+	for _, sc := range scenarios {
+		err := ValidCSS(sc.css)
+		if (err == nil) != sc.ok {
+			t.Errorf("ValidCSS(%q) = %v, want ok %v", sc.css, err, sc.ok)
+		}
+	}
+}
+
+func FuzzValidCSS(f *testing.F) {
+	for _, s := range []string{"body{}", `@\69mport x`, `\`, `\fffffff`, "/*", "a/**/b", `\110000`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		err := ValidCSS(s)
+		if err == nil && (strings.Contains(s, "<") || strings.Contains(strings.ToLower(s), "@import")) {
+			t.Errorf("ValidCSS(%q) accepted", s)
+		}
+	})
+}
