@@ -89,7 +89,8 @@ func TestBindJSONNamesTheField(t *testing.T) {
 		body, field, message string
 	}{
 		{`{"name":1}`, "name", "name: must be a string, not number"},
-		{`{"nested":{"count":"x"}}`, "nested.count", "nested.count: must be a number, not string"},
+		{`{"nested":{"count":"x"}}`, "nested.count", "nested.count: must be a whole number, not string"},
+		{`{"nested":{"count":7.5}}`, "nested.count", "nested.count: must be a whole number, not number 7.5"},
 		{`{"nope":true}`, "nope", `unknown field "nope"`},
 		{``, "", "request body is empty; send a JSON object"},
 		{`{"name":"a"}{}`, "", "request body must hold exactly one JSON value"},

@@ -160,8 +160,9 @@ func jsonError(err error) error {
 
 func typeName(kind string) string {
 	switch kind {
-	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr",
-		"float32", "float64":
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr":
+		return "a whole number"
+	case "float32", "float64":
 		return "a number"
 	case "string":
 		return "a string"
