@@ -194,3 +194,50 @@ func TestUptimeBarsFollowChecks(t *testing.T) {
 		t.Errorf("page weighs %d bytes", len(body))
 	}
 }
+
+// TestLongIDListsAreBounded sends lists that repeat one id many times
+// (once held the database writer for seconds) and lists naming too many.
+func TestLongIDListsAreBounded(t *testing.T) {
+	e := newTestEnv(t)
+	page, mon, comps := seedPage(e, "acme")
+	many := make([]int64, 50000)
+	for i := range many {
+		many[i] = mon
+	}
+	c := e.apiJSON("POST", "/api/v1/components", map[string]any{"name": "Dup", "status_page_id": page["id"],
+		"monitor_ids": many}, 201)
+	if ids, _ := c["monitor_ids"].([]any); len(ids) != 1 {
+		t.Errorf("monitor_ids = %v, want one", c["monitor_ids"])
+	}
+	compID := int64(comps[0]["id"].(float64))
+	repeated := make([]int64, 50000)
+	for i := range repeated {
+		repeated[i] = compID
+	}
+	in := e.apiJSON("POST", "/api/v1/incidents", map[string]any{"title": "Dup", "component_ids": repeated}, 201)
+	if ids, _ := in["component_ids"].([]any); len(ids) != 1 {
+		t.Errorf("incident component_ids = %v, want one", in["component_ids"])
+	}
+	m := e.apiJSON("POST", "/api/v1/maintenance", map[string]any{"title": "Dup", "starts_at": "2031-01-07T02:00:00Z",
+		"ends_at": "2031-01-07T04:00:00Z", "component_ids": repeated, "monitor_ids": many}, 201)
+	if ids, _ := m["component_ids"].([]any); len(ids) != 1 {
+		t.Errorf("maintenance component_ids = %v, want one", m["component_ids"])
+	}
+	distinct := make([]int64, statuspage.MaxLinks+1)
+	for i := range distinct {
+		distinct[i] = int64(i + 1)
+	}
+	for _, req := range []struct {
+		path string
+		body map[string]any
+	}{
+		{"/api/v1/components", map[string]any{"name": "Many", "status_page_id": page["id"], "monitor_ids": distinct}},
+		{"/api/v1/incidents", map[string]any{"title": "Many", "component_ids": distinct}},
+		{"/api/v1/maintenance", map[string]any{"title": "Many", "starts_at": "2031-01-07T02:00:00Z",
+			"ends_at": "2031-01-07T04:00:00Z", "monitor_ids": distinct}},
+	} {
+		if code, body := e.api("POST", req.path, req.body); code != 400 {
+			t.Errorf("POST %s with %d ids = %d %s, want 400", req.path, len(distinct), code, body)
+		}
+	}
+}

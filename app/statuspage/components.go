@@ -63,6 +63,30 @@ func scanComponent(row interface{ Scan(...any) error }) (Component, error) {
 	return c, nil
 }
 
+// MaxLinks bounds the monitors or components one object may name.
+const MaxLinks = 200
+
+// uniqueIDs drops repeated ids (keeping the first of each) and refuses
+// more than MaxLinks, so a long list cannot hold the writer for long.
+func uniqueIDs(field string, ids []int64) ([]int64, error) {
+	if ids == nil {
+		return nil, nil
+	}
+	seen := make(map[int64]bool, len(ids))
+	out := make([]int64, 0, min(len(ids), MaxLinks))
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		if len(out) == MaxLinks {
+			return nil, invalid(field, "name at most %d", MaxLinks)
+		}
+		seen[id] = true
+		out = append(out, id)
+	}
+	return out, nil
+}
+
 // checkMonitors verifies every monitor id belongs to the team.
 func checkMonitors(ctx context.Context, tx *sql.Tx, teamID int64, ids []int64) error {
 	for _, id := range ids {
@@ -112,9 +136,13 @@ func (d *DB) setComponentMonitors(ctx context.Context, tx *sql.Tx, c Component) 
 
 // CreateComponent stores a component on a page of the same team.
 func (d *DB) CreateComponent(ctx context.Context, c Component) (Component, error) {
+	var err error
+	if c.MonitorIDs, err = uniqueIDs("monitor_ids", c.MonitorIDs); err != nil {
+		return c, err
+	}
 	c.CreatedAt = store.Now()
 	c.UpdatedAt = c.CreatedAt
-	err := d.st.Write(ctx, func(tx *sql.Tx) error {
+	err = d.st.Write(ctx, func(tx *sql.Tx) error {
 		var n int
 		tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM status_pages WHERE id=? AND team_id=?`,
 			c.StatusPageID, c.TeamID).Scan(&n)
@@ -141,8 +169,12 @@ func (d *DB) CreateComponent(ctx context.Context, c Component) (Component, error
 
 // UpdateComponent saves a component's fields and monitors.
 func (d *DB) UpdateComponent(ctx context.Context, c Component) (Component, error) {
+	var err error
+	if c.MonitorIDs, err = uniqueIDs("monitor_ids", c.MonitorIDs); err != nil {
+		return c, err
+	}
 	c.UpdatedAt = store.Now()
-	err := d.st.Write(ctx, func(tx *sql.Tx) error {
+	err = d.st.Write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE components SET name=?, description=?, group_name=?, position=?,
 			status_override=?, show_uptime=?, show_latency=?, updated_at=? WHERE id=? AND team_id=?`,
 			c.Name, c.Description, c.Group, c.Position, c.StatusOverride, c.ShowUptime, c.ShowLatency, c.UpdatedAt,

@@ -54,6 +54,20 @@ func (in Incident) ComponentIDs() []int64 {
 // ValidateIncident normalises and checks the people-editable fields.
 func ValidateIncident(in *Incident) error {
 	var err error
+	if len(in.Components) > 0 {
+		seen := map[int64]bool{}
+		comps := make([]Affected, 0, len(in.Components))
+		for _, a := range in.Components {
+			if !seen[a.ComponentID] {
+				seen[a.ComponentID] = true
+				comps = append(comps, a)
+			}
+		}
+		if len(comps) > MaxLinks {
+			return invalid("component_ids", "name at most %d", MaxLinks)
+		}
+		in.Components = comps
+	}
 	if in.Title, err = trimLen("title", in.Title, 1, 200); err != nil {
 		return err
 	}

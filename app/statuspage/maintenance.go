@@ -149,11 +149,18 @@ func (d *DB) saveMaintLinks(ctx context.Context, tx *sql.Tx, m Maintenance) erro
 
 // SaveMaintenance creates (ID 0) or updates a window with its links.
 func (d *DB) SaveMaintenance(ctx context.Context, m Maintenance) (Maintenance, error) {
+	var err error
+	if m.MonitorIDs, err = uniqueIDs("monitor_ids", m.MonitorIDs); err != nil {
+		return m, err
+	}
+	if m.ComponentIDs, err = uniqueIDs("component_ids", m.ComponentIDs); err != nil {
+		return m, err
+	}
 	m.UpdatedAt = store.Now()
 	if m.ID == 0 {
 		m.CreatedAt = m.UpdatedAt
 	}
-	err := d.st.Write(ctx, func(tx *sql.Tx) error {
+	err = d.st.Write(ctx, func(tx *sql.Tx) error {
 		if m.ID == 0 {
 			res, err := tx.ExecContext(ctx, `INSERT INTO maintenance(team_id, title, description, kind, starts_at,
 				ends_at, weekdays, start_time, duration_minutes, timezone, created_at, updated_at)

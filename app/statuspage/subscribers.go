@@ -75,6 +75,9 @@ func (d *DB) AddSubscriber(ctx context.Context, s Subscriber) (sub Subscriber, e
 	if s.Source != SourceTeam {
 		s.Source = SourcePublic
 	}
+	if s.ComponentIDs, err = uniqueIDs("component_ids", s.ComponentIDs); err != nil {
+		return s, false, err
+	}
 	if s.ComponentIDs == nil {
 		s.ComponentIDs = []int64{}
 	}
