@@ -68,7 +68,7 @@ func (s *Server) monitorEdit(c echo.Context) error {
 		return err
 	}
 	return s.renderMonitorForm(c, http.StatusOK, views.MonitorFormView{ID: m.ID, Name: m.Name,
-		Form: views.Form{Values: formValues(m)}})
+		Form: views.Form{Values: formValues(m)}, Saved: savedSecrets(m)})
 }
 
 // monitorUpdate saves the edit form.
@@ -86,7 +86,7 @@ func (s *Server) monitorUpdate(c echo.Context) error {
 		_, err = s.updateMonitor(c, m, in)
 	}
 	if err != nil {
-		return s.formFailed(c, err, form, views.MonitorFormView{ID: m.ID, Name: m.Name})
+		return s.formFailed(c, err, form, views.MonitorFormView{ID: m.ID, Name: m.Name, Saved: savedSecrets(m)})
 	}
 	flash(c, "Monitor saved.")
 	return seeOther(c, "/monitors/"+strconv.FormatInt(m.ID, 10))
@@ -103,7 +103,7 @@ func (s *Server) formFailed(c echo.Context, err error, form url.Values, v views.
 		vals[k] = form.Get(k)
 	}
 	for _, cb := range []string{"confirm_recheck", "follow_redirects", "verify_tls", "keyword_absent",
-		"keyword_case_sensitive"} {
+		"keyword_case_sensitive", "clear_basic_auth_password", "clear_bearer_token"} {
 		vals[cb] = lastValue(form, cb)
 	}
 	field := e.Field
@@ -243,8 +243,14 @@ func configFromForm(form url.Values, c *checks.Config, str func(string) *string,
 		c.Body = form.Get("body")
 	}
 	text("basic_auth_user", &c.BasicAuthUser)
+	if b := boolean("clear_basic_auth_password"); b != nil && *b {
+		c.BasicAuthPassword = ""
+	}
 	if p := str("basic_auth_password"); p != nil && *p != "" {
 		c.BasicAuthPassword = *p
+	}
+	if b := boolean("clear_bearer_token"); b != nil && *b {
+		c.BearerToken = ""
 	}
 	if p := str("bearer_token"); p != nil && *p != "" {
 		c.BearerToken = *p
@@ -335,6 +341,12 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// savedSecrets names the secret settings of m that hold a value.
+func savedSecrets(m store.Monitor) map[string]bool {
+	c := checks.ParseConfig(m.Config)
+	return map[string]bool{"basic_auth_password": c.BasicAuthPassword != "", "bearer_token": c.BearerToken != ""}
 }
 
 // formValues fills the edit form from a monitor.

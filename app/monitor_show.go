@@ -67,6 +67,8 @@ func (s *Server) monitorView(c echo.Context, m store.Monitor, full bool) (views.
 	if m.Type == "push" {
 		v.PushURL = s.baseURL(c) + "/api/push/" + m.PushToken
 		v.Target = "heartbeat"
+		cfg := checks.ParseConfig(m.Config)
+		v.PushCron, v.PushTZ = cfg.PushCron, cfg.PushTimezone
 	}
 	if m.Type == "manual" {
 		v.Target = "set by hand"

@@ -199,19 +199,28 @@ func MonitorSparkline(values []int64, label string) templ.Component {
 	fmt.Fprintf(&b, `<svg class="spark" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s">`, w, h, html.EscapeString(label))
 	step := w / float64(max(len(values)-1, 1))
 	var pts []string
+	flush := func() {
+		switch {
+		case len(pts) > 1:
+			fmt.Fprintf(&b, `<polyline class="line" points="%s"/>`, strings.Join(pts, " "))
+		case len(pts) == 1:
+			// A lone value (a new monitor, or one between gaps) is a
+			// short tick, so a monitor with data never shows nothing.
+			var x, y float64
+			fmt.Sscanf(pts[0], "%f,%f", &x, &y)
+			x0, x1 := max(x-2, 0), min(x+2, w)
+			fmt.Fprintf(&b, `<polyline class="line" points="%.1f,%.1f %.1f,%.1f"/>`, x0, y, x1, y)
+		}
+		pts = pts[:0]
+	}
 	for i, v := range values {
 		if v < 0 {
-			if len(pts) > 1 {
-				fmt.Fprintf(&b, `<polyline class="line" points="%s"/>`, strings.Join(pts, " "))
-			}
-			pts = pts[:0]
+			flush()
 			continue
 		}
 		pts = append(pts, fmt.Sprintf("%.1f,%.1f", float64(i)*step, 2+(h-4)*(1-float64(v)/float64(maxV))))
 	}
-	if len(pts) > 1 {
-		fmt.Fprintf(&b, `<polyline class="line" points="%s"/>`, strings.Join(pts, " "))
-	}
+	flush()
 	b.WriteString(`</svg>`)
 	return monRawSVG(b.String())
 }
