@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -279,6 +281,21 @@ func (s *Server) shell(c echo.Context, title, active string) views.Shell {
 func flash(c echo.Context, msg string) {
 	c.SetCookie(&http.Cookie{Name: "bw_flash", Value: url.QueryEscape(msg), Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, MaxAge: 60})
+}
+
+// nameOK reports whether a name typed by someone (a team, a person, a
+// token) is valid UTF-8 of at most max characters without control
+// characters.
+func nameOK(s string, max int) bool {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func trimTo(s string, n int) string {

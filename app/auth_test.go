@@ -399,3 +399,45 @@ func TestLoginNextStaysOnThisSite(t *testing.T) {
 		})
 	}
 }
+
+// TestNamesCountCharactersNotBytes: team, person and token names take up
+// to 100 characters (not bytes) and refuse control characters and
+// anything longer.
+func TestNamesCountCharactersNotBytes(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.browser(e.Email)
+	accented := strings.Repeat("é", 100)
+	long := strings.Repeat("x", 101)
+	cases := []struct {
+		path, field, value string
+		want               int
+	}{
+		{"/settings/team", "name", accented, http.StatusSeeOther},
+		{"/settings/team", "name", long, http.StatusBadRequest},
+		{"/settings/team", "name", "a\x07b", http.StatusBadRequest},
+		{"/settings/tokens", "name", accented, http.StatusOK},
+		{"/settings/tokens", "name", long, http.StatusBadRequest},
+		{"/settings/tokens", "name", "ci\x1b[31m", http.StatusBadRequest},
+	}
+	for _, tc := range cases {
+		t.Run(tc.path+" "+strconv.Quote(tc.value[:min(len(tc.value), 8)]), func(t *testing.T) {
+			if code, _ := b.post(tc.path, url.Values{tc.field: {tc.value}}); code != tc.want {
+				t.Errorf("status %d, want %d", code, tc.want)
+			}
+		})
+	}
+
+	fresh := newBareEnv(t)
+	code, body := fresh.browser("").post("/setup", url.Values{"team": {"T"}, "name": {long},
+		"email": {"a@example.com"}, "password": {"password123"}})
+	if code != http.StatusBadRequest || !strings.Contains(body, "Enter a name of at most 100 characters") {
+		t.Errorf("setup with a 101-character name: %d", code)
+	}
+
+	_, body = b.post("/settings/invites", url.Values{"email": {"new@example.com"}, "role": {"member"}})
+	link := regexp1(`id="invite-link" type="text" value="([^"]+)"`, body)
+	code, body = e.browser("").post(strings.TrimPrefix(link, e.URL), url.Values{"name": {long}, "password": {"password123"}})
+	if code != http.StatusBadRequest || !strings.Contains(body, "Enter a name of at most 100 characters") {
+		t.Errorf("invite with a 101-character name: %d", code)
+	}
+}

@@ -138,12 +138,21 @@ func (c Command) check() error {
 		if err := checkPassword(c.Password); err != nil {
 			return fmt.Errorf("--password: %w", err)
 		}
+		if !nameOK(c.UserName, 100) {
+			return errors.New("--name: must be at most 100 characters without control characters")
+		}
+		if !nameOK(c.Team, 100) {
+			return errors.New("--team: must be at most 100 characters without control characters")
+		}
 	case "token-create":
 		if c.Email == "" {
 			return errors.New("--email: required")
 		}
 		if strings.TrimSpace(c.Token) == "" {
 			return errors.New("--name: required")
+		}
+		if !nameOK(strings.TrimSpace(c.Token), 100) {
+			return errors.New("--name: must be at most 100 characters without control characters")
 		}
 	case "backup":
 		if c.Out == "" {

@@ -134,6 +134,10 @@ func (s *Server) inviteAccept(c echo.Context) error {
 		attempt(true)
 		userID = existing.ID
 	default:
+		if !nameOK(strings.TrimSpace(f.V("name")), 100) {
+			f.Errors["name"] = "Enter a name of at most 100 characters."
+			return render(c, http.StatusBadRequest, views.InvitePage(f, in.TeamName, in.Email, in.Role, ""))
+		}
 		p := c.FormValue("password")
 		if err := checkPassword(p); err != nil {
 			f.Errors["password"] = "Password " + err.Error() + "."

@@ -61,7 +61,7 @@ func (s *Server) teamRename(c echo.Context) error {
 		return err
 	}
 	name := strings.TrimSpace(c.FormValue("name"))
-	if name == "" || len(name) > 100 {
+	if name == "" || !nameOK(name, 100) {
 		v := views.SettingsView{Form: views.Form{Errors: map[string]string{
 			"team_name": "Enter a team name of at most 100 characters."}}}
 		return s.renderSettings(c, http.StatusBadRequest, v)

@@ -41,8 +41,11 @@ func (s *Server) setupCreate(c echo.Context) error {
 		"email": strings.TrimSpace(c.FormValue("email")),
 	}}
 	password := c.FormValue("password")
-	if f.V("team") == "" || len(f.V("team")) > 100 {
+	if f.V("team") == "" || !nameOK(f.V("team"), 100) {
 		f.Errors["team"] = "Enter a team name of at most 100 characters."
+	}
+	if !nameOK(f.V("name"), 100) {
+		f.Errors["name"] = "Enter a name of at most 100 characters."
 	}
 	if !mail.ValidAddress(f.V("email")) {
 		f.Errors["email"] = "Enter a valid e-mail address."

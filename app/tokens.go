@@ -15,7 +15,7 @@ import (
 func (s *Server) tokenCreateUI(c echo.Context) error {
 	a := actorOf(c)
 	name := strings.TrimSpace(c.FormValue("name"))
-	if name == "" || len(name) > 100 {
+	if name == "" || !nameOK(name, 100) {
 		f := views.Form{Values: map[string]string{"token_name": name},
 			Errors: map[string]string{"token_name": "Give the token a name of at most 100 characters."}}
 		return s.renderSettings(c, http.StatusBadRequest, views.SettingsView{Form: f})
