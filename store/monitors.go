@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -81,6 +82,10 @@ func tagsJSON(tags []string) string {
 	return string(b)
 }
 
+// monitorIDHighKey is the settings key holding the highest monitor id
+// ever given.
+const monitorIDHighKey = "monitor_id_high"
+
 // CreateMonitor inserts m (ID, timestamps and status are set here).
 func (s *Store) CreateMonitor(ctx context.Context, m Monitor) (Monitor, error) {
 	m.CreatedAt = Now()
@@ -93,17 +98,29 @@ func (s *Store) CreateMonitor(ctx context.Context, m Monitor) (Monitor, error) {
 		token = m.PushToken
 	}
 	err := s.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO monitors(team_id, name, type, target, config, description,
+		// Ids are never reused: an id a deleted monitor had may still be
+		// named by alert rule filters, past alert events or API clients.
+		var id int64
+		err := tx.QueryRowContext(ctx, `SELECT MAX(COALESCE((SELECT MAX(id) FROM monitors), 0),
+			COALESCE((SELECT CAST(value AS INTEGER) FROM settings WHERE key = '`+monitorIDHighKey+`'), 0)) + 1`).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("store: next monitor id: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO monitors(id, team_id, name, type, target, config, description,
 			tags, interval_seconds, timeout_seconds, failure_threshold, recovery_threshold, confirm_recheck, enabled,
 			status, status_reason, push_token, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			m.TeamID, m.Name, m.Type, m.Target, m.Config, m.Description, tagsJSON(m.Tags), m.IntervalSeconds,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, m.TeamID, m.Name, m.Type, m.Target, m.Config, m.Description, tagsJSON(m.Tags), m.IntervalSeconds,
 			m.TimeoutSeconds, m.FailureThreshold, m.RecoveryThreshold, m.ConfirmRecheck, m.Enabled, m.Status,
 			m.StatusReason, token, m.CreatedAt, m.UpdatedAt)
 		if err != nil {
 			return fmt.Errorf("store: create monitor: %w", err)
 		}
-		m.ID, _ = res.LastInsertId()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES (?, ?)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, monitorIDHighKey, strconv.FormatInt(id, 10)); err != nil {
+			return fmt.Errorf("store: monitor id mark: %w", err)
+		}
+		m.ID = id
 		return nil
 	})
 	return m, err
