@@ -2279,7 +2279,7 @@ func RuleFormPage(s Shell, v RuleFormView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 200, "</select> <span class=\"help\">Down, degraded and heartbeat rules also send the recovery of what they alerted on; a “recovers” rule is only for channels that should hear about recoveries alone.</span>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 200, "</select> <span class=\"help\">Down, degraded and heartbeat rules also send the recovery of what they alerted on. A channel hears each event once, however many rules match it.</span>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -117,6 +118,9 @@ type pendingMsg struct {
 	eventID int64
 	subject string
 	msg     Message
+	// channels are the rule's channels this message goes to: those no
+	// other rule already covers for the same event.
+	channels []int64
 }
 
 type ruleState struct {
@@ -227,6 +231,12 @@ func (m *matcher) event(ev Event) error {
 	p := parsePayload(ev.Payload)
 	subject := ev.subjectKey(p)
 	at := time.UnixMilli(ev.CreatedAt)
+	type candidate struct {
+		rule    Rule
+		resolve bool
+		pm      pendingMsg
+	}
+	var cands []candidate
 	for _, r := range rules {
 		fire, resolve := r.match(ev, p, m.now)
 		if (!fire && !resolve) || len(r.ChannelIDs) == 0 {
@@ -267,7 +277,27 @@ func (m *matcher) event(ev Event) error {
 				return err
 			}
 		}
-		m.add(r, pendingMsg{eventID: ev.ID, subject: subject, msg: msg})
+		cands = append(cands, candidate{rule: r, resolve: resolve,
+			pm: pendingMsg{eventID: ev.ID, subject: subject, msg: msg}})
+	}
+	// One message per event per channel, however many rules match: a
+	// rule resolving the alert it opened goes first (it carries the
+	// alert's dedup key and follows it into a summary), then rules by id.
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].resolve && !cands[j].resolve })
+	claimed := map[int64]bool{}
+	for _, c := range cands {
+		var chans []int64
+		for _, ch := range c.rule.ChannelIDs {
+			if !claimed[ch] {
+				claimed[ch] = true
+				chans = append(chans, ch)
+			}
+		}
+		if len(chans) == 0 {
+			continue
+		}
+		c.pm.channels = chans
+		m.add(c.rule, c.pm)
 	}
 	return nil
 }
@@ -296,7 +326,7 @@ func (m *matcher) flush() error {
 			return err
 		}
 		for _, pm := range single {
-			for _, ch := range b.rule.ChannelIDs {
+			for _, ch := range pm.channels {
 				if err := m.insert(b.rule, ch, pm.eventID, pm.subject, pm.msg, m.now.UnixMilli(), 0); err != nil {
 					return err
 				}
@@ -352,9 +382,7 @@ func (m *matcher) splitStorm(b *ruleBatch) (single, storm []pendingMsg, err erro
 // summarise adds stormed messages to each channel's summary that is still
 // gathering, or starts one.
 func (m *matcher) summarise(r Rule, storm []pendingMsg) error {
-	msgs := make([]Message, len(storm))
-	for i, pm := range storm {
-		msgs[i] = pm.msg
+	for _, pm := range storm {
 		if pm.msg.Action == ActionResolve {
 			continue
 		}
@@ -364,6 +392,15 @@ func (m *matcher) summarise(r Rule, storm []pendingMsg) error {
 		}
 	}
 	for _, ch := range r.ChannelIDs {
+		var msgs []Message
+		for _, pm := range storm {
+			if slices.Contains(pm.channels, ch) {
+				msgs = append(msgs, pm.msg)
+			}
+		}
+		if len(msgs) == 0 {
+			continue
+		}
 		var id int64
 		var raw string
 		err := m.tx.QueryRowContext(m.ctx, `SELECT id, message FROM deliveries WHERE rule_id = ? AND channel_id = ?
@@ -460,8 +497,10 @@ func (e *Engine) renotify(ctx context.Context) error {
 			list = append(list, d)
 		}
 		rows.Close()
+		// Rules alerting on the same subject remind each channel once.
+		sent := map[string]bool{}
 		for _, d := range list {
-			if err := e.remind(ctx, tx, d.rule, d.subject, now); err != nil {
+			if err := e.remind(ctx, tx, d.rule, d.subject, now, sent); err != nil {
 				return err
 			}
 		}
@@ -469,7 +508,8 @@ func (e *Engine) renotify(ctx context.Context) error {
 	})
 }
 
-func (e *Engine) remind(ctx context.Context, tx *sql.Tx, ruleID int64, subject string, now time.Time) error {
+func (e *Engine) remind(ctx context.Context, tx *sql.Tx, ruleID int64, subject string, now time.Time,
+	sent map[string]bool) error {
 	r, err := scanRule(tx.QueryRowContext(ctx, "SELECT "+ruleCols+" FROM alert_rules WHERE id = ?", ruleID))
 	if err != nil {
 		return err
@@ -515,6 +555,11 @@ func (e *Engine) remind(ctx context.Context, tx *sql.Tx, ruleID int64, subject s
 	msg.Title = "Still " + want + ": " + msg.Subject.Name
 	msg.OccurredAt = now.UTC()
 	for _, ch := range r.ChannelIDs {
+		key := strconv.FormatInt(ch, 10) + " " + subject
+		if sent[key] {
+			continue
+		}
+		sent[key] = true
 		if err := insertDelivery(ctx, tx, r.TeamID, ch, r.ID, 0, subject, msg, now.UnixMilli(), 0, now); err != nil {
 			return err
 		}

@@ -366,3 +366,59 @@ func TestChannelURLSpacesAreTrimmed(t *testing.T) {
 		t.Fatalf("test send: %v", err)
 	}
 }
+
+func TestSharedChannelHearsEachEventOnce(t *testing.T) {
+	f := newFixture(t, 3)
+	mock := newHookMock(t)
+	shared := f.channel("webhook", map[string]any{"url": mock.URL, "secret": secret})
+	only := f.channel("webhook", map[string]any{"url": mock.URL + "/only", "secret": secret})
+	f.rule(notify.Rule{Name: "down", Trigger: "monitor_down", ChannelIDs: []int64{shared.ID}})
+	f.rule(notify.Rule{Name: "down too", Trigger: "monitor_down", ChannelIDs: []int64{shared.ID}})
+	f.rule(notify.Rule{Name: "recoveries", Trigger: "monitor_recovered", ChannelIDs: []int64{shared.ID, only.ID}})
+	id := f.monitor("API", "down")
+	f.event("monitor_down", id, down(id, "API"))
+	f.event("monitor_recovered", id, up(id, "API"))
+	eventually(t, "events handed off", func() bool { return f.unprocessed() == 0 })
+	ds := f.settled(shared.ID, 2)
+	if len(ds) != 2 {
+		t.Fatalf("shared channel got %d messages, want one down and one recovery", len(ds))
+	}
+	if ds[1].Kind != "monitor_down" || ds[0].Kind != "monitor_recovered" {
+		t.Fatalf("got %s then %s", ds[1].Kind, ds[0].Kind)
+	}
+	var keys []any
+	for _, b := range mock.bodies(t) {
+		keys = append(keys, b["dedup_key"])
+	}
+	if len(keys) != 3 || keys[0] != keys[1] {
+		t.Fatalf("got dedup keys %v, want the recovery to resolve the alert's key", keys)
+	}
+	if n := len(f.settled(only.ID, 1)); n != 1 {
+		t.Fatalf("recoveries-only channel got %d messages, want 1", n)
+	}
+}
+
+func TestSharedChannelIsRemindedOnce(t *testing.T) {
+	f := newFixture(t, 3)
+	mock := newHookMock(t)
+	ch := f.channel("webhook", map[string]any{"url": mock.URL, "secret": secret})
+	f.rule(notify.Rule{Name: "a", Trigger: "monitor_down", ChannelIDs: []int64{ch.ID}, RenotifyMinutes: 1})
+	f.rule(notify.Rule{Name: "b", Trigger: "monitor_down", ChannelIDs: []int64{ch.ID}, RenotifyMinutes: 1})
+	id := f.monitor("Still", "down")
+	f.event("monitor_down", id, down(id, "Still"))
+	f.settled(ch.ID, 1)
+	f.st.Write(context.Background(), func(tx *sql.Tx) error {
+		_, err := tx.Exec("UPDATE alert_rule_state SET last_notified_at = ?", time.Now().Add(-2*time.Minute).UnixMilli())
+		return err
+	})
+	f.settled(ch.ID, 2)
+	eventually(t, "reminders written", func() bool {
+		var n int
+		f.st.R.QueryRow("SELECT COUNT(*) FROM alert_rule_state WHERE last_notified_at < ?",
+			time.Now().Add(-time.Minute).UnixMilli()).Scan(&n)
+		return n == 0
+	})
+	if ds := f.settled(ch.ID, 2); len(ds) != 2 {
+		t.Fatalf("got %d deliveries, want the alert and one reminder", len(ds))
+	}
+}
