@@ -53,12 +53,17 @@ func (e *Entry) Write(w http.ResponseWriter, r *http.Request, cacheControl strin
 	for k, v := range e.Headers {
 		h.Set(k, v)
 	}
-	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, e.ETag) {
+	gz := e.Gzip != nil && acceptsGzip(r.Header.Get("Accept-Encoding"))
+	if gz {
+		// The gzip bytes are another representation: another validator.
+		h["Etag"] = []string{e.gzipETag()}
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, h["Etag"][0]) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	body, n := e.Body, e.length
-	if e.Gzip != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+	if gz {
 		body, n = e.Gzip, e.gzLen
 		h["Content-Encoding"] = []string{"gzip"}
 	}
@@ -68,6 +73,9 @@ func (e *Entry) Write(w http.ResponseWriter, r *http.Request, cacheControl strin
 		w.Write(body)
 	}
 }
+
+// gzipETag is the validator of the gzip copy.
+func (e *Entry) gzipETag() string { return strings.TrimSuffix(e.ETag, `"`) + `-gz"` }
 
 func etagMatch(header, etag string) bool {
 	for _, t := range strings.Split(header, ",") {

@@ -100,7 +100,10 @@ func TestEntryConditionalAndGzip(t *testing.T) {
 		{"gzip", "", "gzip, deflate, br", 200, true},
 		{"gzip refused", "", "gzip;q=0", 200, false},
 		{"etag match", e.ETag, "", 304, false},
-		{"weak etag", "W/" + e.ETag, "gzip", 304, false},
+		{"weak etag", "W/" + e.gzipETag(), "gzip", 304, true},
+		{"gzip etag", e.gzipETag(), "gzip", 304, true},
+		{"plain etag asking for gzip", e.ETag, "gzip", 200, true},
+		{"gzip etag without gzip", e.gzipETag(), "", 200, false},
 		{"etag other", `"nope"`, "", 200, false},
 	}
 	for _, sc := range scenarios {
@@ -115,6 +118,9 @@ func TestEntryConditionalAndGzip(t *testing.T) {
 			w := httptest.NewRecorder()
 			e.Write(w, r, "public, no-cache")
 			gz := w.Header().Get("Content-Encoding") == "gzip"
+			if w.Code == http.StatusNotModified {
+				gz = w.Header().Get("Etag") == e.gzipETag()
+			}
 			if w.Code != sc.code || gz != sc.gzip {
 				t.Errorf("got %d gzip=%v, want %d gzip=%v", w.Code, gz, sc.code, sc.gzip)
 			}
