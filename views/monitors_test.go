@@ -71,17 +71,17 @@ func TestMonitorFormSecretHelp(t *testing.T) {
 
 func TestMonitorScheduleStat(t *testing.T) {
 	for _, c := range []struct {
-		v            MonitorView
-		label, value string
+		v                  MonitorView
+		label, value, note string
 	}{
-		{MonitorView{Type: "http", Interval: 60}, "Interval", "1 min"},
-		{MonitorView{Type: "push", Interval: 60, PushCron: "30 2 * * *", PushTZ: "Europe/Berlin"}, "Expected", "30 2 * * * (Europe/Berlin)"},
-		{MonitorView{Type: "push", Interval: 300}, "Expected every", "5 min"},
-		{MonitorView{Type: "manual", Interval: 60}, "Checks", "set by hand"},
+		{MonitorView{Type: "http", Interval: 60}, "Interval", "1 min", ""},
+		{MonitorView{Type: "push", Interval: 60, PushCron: "30 2 * * *", PushTZ: "Europe/Berlin"}, "Expected (cron)", "30 2 * * *", "Europe/Berlin"},
+		{MonitorView{Type: "push", Interval: 300}, "Expected every", "5 min", ""},
+		{MonitorView{Type: "manual", Interval: 60}, "Checks", "set by hand", ""},
 	} {
-		label, value := c.v.schedule()
-		if label != c.label || value != c.value {
-			t.Errorf("%s %q: got %q %q, want %q %q", c.v.Type, c.v.PushCron, label, value, c.label, c.value)
+		label, value, note := c.v.schedule()
+		if label != c.label || value != c.value || note != c.note {
+			t.Errorf("%s %q: got %q %q %q, want %q %q %q", c.v.Type, c.v.PushCron, label, value, note, c.label, c.value, c.note)
 		}
 	}
 }
