@@ -195,14 +195,9 @@ func renderMonitor(m *Message, e Event, p payload, base string) {
 	default:
 		m.Severity, m.Action, m.Title = "info", ActionInfo, name+": "+e.Kind
 	}
-	var lines []string
-	if reason != "" {
-		lines = append(lines, reason)
-	}
-	if t := p.str("target"); t != "" {
-		lines = append(lines, "Target: "+t)
-	}
-	m.Text = strings.Join(lines, "\n")
+	// The target is a field: every channel prints the fields after the
+	// text, so the text does not repeat it.
+	m.Text = reason
 	if m.Text == "" {
 		m.Text = m.Title
 	}
@@ -342,7 +337,17 @@ func AddToSummary(s *Message, ms []Message) {
 	if s.Rule != nil {
 		name = s.Rule.Name
 	}
-	s.Title = fmt.Sprintf("%d alerts from rule %q", len(s.Items), name)
+	what := "alerts"
+	if s.Action == ActionResolve {
+		what = "recoveries"
+	}
+	if len(s.Items) == 1 {
+		what = strings.TrimSuffix(what, "s")
+		if s.Action == ActionResolve {
+			what = "recovery"
+		}
+	}
+	s.Title = fmt.Sprintf("%d %s from rule %q", len(s.Items), what, name)
 	s.Text = summaryText(s.Items)
 }
 

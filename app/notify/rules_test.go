@@ -422,3 +422,19 @@ func TestSharedChannelIsRemindedOnce(t *testing.T) {
 		t.Fatalf("got %d deliveries, want the alert and one reminder", len(ds))
 	}
 }
+
+func TestSummaryOfRecoveriesSaysRecoveries(t *testing.T) {
+	up := notify.Message{Title: "API is up again", Action: notify.ActionResolve, Severity: "info"}
+	s := notify.Summary(notify.RuleRef{ID: 1, Name: "prod"}, 1, []notify.Message{up, up, up}, "")
+	if s.Title != `3 recoveries from rule "prod"` {
+		t.Fatalf("title %q", s.Title)
+	}
+	notify.AddToSummary(&s, []notify.Message{{Title: "DB is down", Action: notify.ActionTrigger, Severity: "critical"}})
+	if s.Title != `4 alerts from rule "prod"` {
+		t.Fatalf("title %q once an alert joins", s.Title)
+	}
+	one := notify.Summary(notify.RuleRef{ID: 1, Name: "prod"}, 1, []notify.Message{up}, "")
+	if one.Title != `1 recovery from rule "prod"` {
+		t.Fatalf("title %q", one.Title)
+	}
+}
