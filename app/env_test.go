@@ -69,7 +69,9 @@ func newTestEnv(t *testing.T, opts ...func(*Config)) *testEnv {
 		srv.wg.Wait()
 		st.Close()
 	})
-	srv.cfg.BaseURL = hs.URL
+	if srv.cfg.BaseURL == "" {
+		srv.cfg.BaseURL = hs.URL
+	}
 	e := &testEnv{t: t, srv: srv, store: st, URL: hs.URL}
 	e.Email = "owner@example.com"
 	e.Token, e.TeamID, e.UserID = e.newOwner(e.Email)

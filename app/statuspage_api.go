@@ -3,6 +3,8 @@ package app
 import (
 	"errors"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -169,6 +171,9 @@ func (s *Server) apiPageCreate(c echo.Context) error {
 	if err := in.apply(&p); err != nil {
 		return err
 	}
+	if err := s.refuseOwnHost(p.CustomDomain); err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	p, err := s.sp().db.CreatePage(ctx, p)
 	if err != nil {
@@ -210,6 +215,9 @@ func (s *Server) apiPageUpdate(c echo.Context) error {
 	if err := in.apply(&p); err != nil {
 		return err
 	}
+	if err := s.refuseOwnHost(p.CustomDomain); err != nil {
+		return err
+	}
 	if p, err = s.sp().db.UpdatePage(ctx, p); err != nil {
 		return fieldErr(err)
 	}
@@ -231,4 +239,23 @@ func (s *Server) apiPageDelete(c echo.Context) error {
 	}
 	s.sp().changed(ctx)
 	return c.NoContent(http.StatusNoContent)
+}
+
+// refuseOwnHost keeps a page from claiming the instance's own host name,
+// which would put the dashboard and the API of every team behind it.
+func (s *Server) refuseOwnHost(domain string) error {
+	if domain != "" && domain == s.ownHost() {
+		return badRequest("custom_domain", "custom_domain: %s is this instance's own host name; "+
+			"use a separate name such as status.%s", domain, domain)
+	}
+	return nil
+}
+
+// ownHost is the host name of --base-url (empty when unset).
+func (s *Server) ownHost() string {
+	u, err := url.Parse(s.cfg.BaseURL)
+	if err != nil || s.cfg.BaseURL == "" {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
 }

@@ -165,4 +165,36 @@ func TestCustomDomain(t *testing.T) {
 	if code != http.StatusConflict || !strings.Contains(string(raw), `"field":"custom_domain"`) {
 		t.Errorf("duplicate domain = %d %s", code, raw)
 	}
+	// A custom domain serves its own page only.
+	seedPage(e, "secret")
+	if code, _ := get("status.acme.test", "/status/secret"); code != http.StatusNotFound {
+		t.Errorf("another page under the custom domain = %d, want 404", code)
+	}
+	if code, _ := get("status.acme.test", "/status/acme"); code != 200 {
+		t.Errorf("own page by slug under the custom domain = %d, want 200", code)
+	}
+}
+
+func TestCustomDomainCannotBeTheInstanceHost(t *testing.T) {
+	e := newTestEnv(t, func(c *Config) { c.BaseURL = "http://bw.example.test" })
+	seedPage(e, "acme")
+	code, raw := e.api("PATCH", "/api/v1/status-pages/1", map[string]any{"custom_domain": "bw.example.test"})
+	if code != http.StatusBadRequest || !strings.Contains(string(raw), `"field":"custom_domain"`) {
+		t.Fatalf("own host as custom domain = %d %s, want 400", code, raw)
+	}
+	b := e.browser(e.Email)
+	code, _ = b.post("/status-pages/1", url.Values{"slug": {"acme"}, "title": {"Acme"}, "custom_domain": {"BW.example.test"}})
+	if code == http.StatusSeeOther {
+		t.Fatal("the form saved the instance's own host as a custom domain")
+	}
+	req, _ := http.NewRequest("GET", e.URL+"/login", nil)
+	req.Host = "bw.example.test"
+	res, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("sign-in page on the instance host = %d", res.StatusCode)
+	}
 }

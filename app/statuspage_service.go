@@ -178,7 +178,14 @@ func (p *pageService) customDomain(next echo.HandlerFunc) echo.HandlerFunc {
 		slug, ok := p.byHost[host]
 		p.mu.RUnlock()
 		path := c.Request().URL.Path
-		if !ok || strings.HasPrefix(path, "/static/") || strings.HasPrefix(path, "/status/") {
+		if !ok || host == p.s.ownHost() || strings.HasPrefix(path, "/static/") {
+			return next(c)
+		}
+		if strings.HasPrefix(path, "/status/") {
+			// A custom domain serves its own page only, never another one.
+			if path != "/status/"+slug && !strings.HasPrefix(path, "/status/"+slug+"/") {
+				return notFound("status page")
+			}
 			return next(c)
 		}
 		if path == "/" {

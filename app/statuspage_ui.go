@@ -134,6 +134,9 @@ func (s *Server) pagesCreate(c echo.Context) error {
 	p := statuspage.Page{TeamID: actorOf(c).TeamID}
 	err := s.readPageForm(c, &p)
 	if err == nil {
+		err = s.refuseOwnHost(p.CustomDomain)
+	}
+	if err == nil {
 		p, err = s.sp().db.CreatePage(ctx, p)
 		err = fieldErr(err)
 	}
@@ -217,6 +220,9 @@ func (s *Server) pagesSave(c echo.Context) error {
 	}
 	orig := p
 	err = s.readPageForm(c, &p)
+	if err == nil {
+		err = s.refuseOwnHost(p.CustomDomain)
+	}
 	if err == nil {
 		_, err = s.sp().db.UpdatePage(ctx, p)
 		err = fieldErr(err)
