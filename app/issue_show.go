@@ -314,11 +314,8 @@ func framesView(st *issues.Stacktrace) []views.FrameView {
 	out := make([]views.FrameView, 0, len(st.Frames))
 	for j := len(st.Frames) - 1; j >= 0; j-- {
 		f := st.Frames[j]
-		fv := views.FrameView{Function: f.Function, Location: issOr(f.Module, issOr(f.Filename, f.AbsPath)),
+		fv := views.FrameView{Function: f.Function, Location: issOr(f.Filename, issOr(f.AbsPath, f.Module)),
 			Line: f.Lineno, InApp: f.InApp, Vars: issFlat(f.Vars)}
-		if f.Filename != "" && f.Module != "" && f.Filename != f.Module {
-			fv.Location = f.Filename
-		}
 		if f.ContextLine != "" {
 			n := f.Lineno - int64(len(f.PreContext))
 			for _, l := range f.PreContext {

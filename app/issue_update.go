@@ -32,7 +32,7 @@ func (s *Server) issueStatusUI(c echo.Context) error {
 	if err := s.iss().UpdateIssue(c.Request().Context(), a.TeamID, a.User.ID, i.ID, ch); err != nil {
 		return err
 	}
-	flash(c, "Issue "+views.IssueStatusLabel(ch.Status, "")+".")
+	flash(c, "Issue "+strings.ToLower(views.IssueStatusLabel(ch.Status, ""))+".")
 	return seeOther(c, "/issues/"+strconv.FormatInt(i.ID, 10))
 }
 
@@ -187,8 +187,16 @@ func (s *Server) issueBulkUI(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	flash(c, strconv.Itoa(n)+" issue(s) "+views.IssueStatusLabel(status, "")+".")
+	flash(c, issueCount(n)+" "+strings.ToLower(views.IssueStatusLabel(status, ""))+".")
 	return seeOther(c, back)
+}
+
+// issueCount is "1 issue" or "N issues".
+func issueCount(n int) string {
+	if n == 1 {
+		return "1 issue"
+	}
+	return strconv.Itoa(n) + " issues"
 }
 
 func (s *Server) bulkStatus(ctx context.Context, a *actor, ids []int64, status string) (int, error) {
