@@ -191,6 +191,9 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		got := req.Header.Get("X-CSRF-Token")
 		if got == "" {
+			if _, err := c.FormParams(); err != nil && tooLarge(err) {
+				return errTooLarge
+			}
 			got = c.FormValue("_csrf")
 		}
 		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {

@@ -441,3 +441,24 @@ func TestNamesCountCharactersNotBytes(t *testing.T) {
 		t.Errorf("invite with a 101-character name: %d", code)
 	}
 }
+
+// TestChunkedOversizedFormIs413: a form posted without Content-Length that
+// outgrows the body limit is refused with 413, not as a forged form.
+func TestChunkedOversizedFormIs413(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.browser(e.Email)
+	body := io.MultiReader(strings.NewReader("_csrf="+b.csrf()+"&name="), strings.NewReader(strings.Repeat("x", 2<<20)))
+	req, err := http.NewRequest("POST", e.URL+"/settings/tokens", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := b.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d, want 413", res.StatusCode)
+	}
+}

@@ -38,7 +38,16 @@ var (
 	errForbidden = &Error{Status: http.StatusForbidden, Code: "forbidden",
 		Message: "your role does not allow this"}
 	errNotFound = &Error{Status: http.StatusNotFound, Code: "not_found", Message: "not found"}
+	errTooLarge = &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "request body too large"}
 )
+
+// tooLarge reports whether reading a body failed on the body limit.
+func tooLarge(err error) bool {
+	var mbe *http.MaxBytesError
+	var he *echo.HTTPError
+	return errors.As(err, &mbe) || errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge ||
+		strings.Contains(err.Error(), "http: request body too large")
+}
 
 func notFound(what string) *Error {
 	return &Error{Status: http.StatusNotFound, Code: "not_found", Message: what + " not found"}
