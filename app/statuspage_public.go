@@ -119,10 +119,28 @@ func (p *pageService) bases(c echo.Context, pg statuspage.Page) (string, string)
 	return base, root + base
 }
 
-// build renders one document of a page from a fresh snapshot.
+// snapshot returns the page's snapshot, built once and shared by every
+// document of the page (whatever the host or path asked) until it expires
+// or anything changes, so requests for documents that do not exist or
+// for many host names cannot make the server rebuild it each time.
+func (p *pageService) snapshot(ctx context.Context, pg statuspage.Page) (*statuspage.Snapshot, error) {
+	e, err := p.cache.Get("snapshot|"+strconv.FormatInt(pg.ID, 10), func() (*statuspage.Entry, error) {
+		sn, err := p.db.Build(context.WithoutCancel(ctx), pg, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		return &statuspage.Entry{Expires: sn.Expires, Value: sn}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.Value.(*statuspage.Snapshot), nil
+}
+
+// build renders one document of a page from its snapshot.
 func (p *pageService) build(ctx context.Context, pg statuspage.Page, rest, base, abs string) (*statuspage.Entry, error) {
 	now := time.Now()
-	sn, err := p.db.Build(ctx, pg, now)
+	sn, err := p.snapshot(ctx, pg)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"math"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -239,5 +241,38 @@ func TestLongIDListsAreBounded(t *testing.T) {
 		if code, body := e.api("POST", req.path, req.body); code != 400 {
 			t.Errorf("POST %s with %d ids = %d %s, want 400", req.path, len(distinct), code, body)
 		}
+	}
+}
+
+// TestDocumentsShareOneSnapshot asks for many documents of a page, some
+// that do not exist and under many host names, and checks the page's
+// snapshot was built once (each used to rebuild it, so requests for
+// missing documents made the server redo the page's work every time).
+func TestDocumentsShareOneSnapshot(t *testing.T) {
+	e := newTestEnv(t)
+	seedPage(e, "acme")
+	db := e.srv.sp().db
+	e.get("/status/acme")
+	before := db.Builds.Load()
+	for i, p := range []string{"", "/feed.atom", "/feed.rss", "/badge.svg", "/shields.json", "/api/v2/summary.json",
+		"/incidents/999999", "/incidents/999998", "/maintenance/999999", "/components/999999/badge.svg", "/history"} {
+		req, _ := http.NewRequest("GET", e.URL+"/status/acme"+p, nil)
+		req.Host = fmt.Sprintf("h%d.example.test", i)
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode >= 500 {
+			t.Errorf("GET %s = %d", p, res.StatusCode)
+		}
+	}
+	if n := db.Builds.Load() - before; n != 0 {
+		t.Errorf("%d snapshots built for documents of a page already built, want 0", n)
+	}
+	e.apiJSON("PATCH", "/api/v1/status-pages/1", map[string]any{"title": "Renamed"}, 200)
+	_, body := e.get("/status/acme/api/v2/summary.json")
+	if !strings.Contains(body, "Renamed") {
+		t.Errorf("after a change the page was not rebuilt: %s", body)
 	}
 }

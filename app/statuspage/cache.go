@@ -21,7 +21,10 @@ type Entry struct {
 	ETag    string
 	Headers map[string]string
 	Expires time.Time
-	length  string
+	// Value is a built value that is not a response (a page's snapshot,
+	// shared by the page's documents).
+	Value  any
+	length string
 	gzLen   string
 }
 

@@ -7,12 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/bitwobbly/bitwobbly/store"
 )
 
 // DB reads and writes the status-page tables through the shared store.
-type DB struct{ st *store.Store }
+type DB struct {
+	st *store.Store
+	// Builds counts snapshots built, so the cost of serving pages can be
+	// watched.
+	Builds atomic.Int64
+}
 
 // NewDB wraps the store.
 func NewDB(st *store.Store) *DB { return &DB{st: st} }

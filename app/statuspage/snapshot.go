@@ -91,6 +91,7 @@ type interval struct {
 
 // Build computes the snapshot of page at now.
 func (d *DB) Build(ctx context.Context, p Page, now time.Time) (*Snapshot, error) {
+	d.Builds.Add(1)
 	loc, err := time.LoadLocation(p.Timezone)
 	if err != nil {
 		loc = time.UTC
