@@ -25,7 +25,7 @@ type Entry struct {
 	// shared by the page's documents).
 	Value  any
 	length string
-	gzLen   string
+	gzLen  string
 }
 
 // NewEntry prepares a response body: computes its ETag and gzip copy.
