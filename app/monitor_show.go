@@ -51,7 +51,10 @@ func (s *Server) monitorChecksPart(c echo.Context) error {
 	if v.Recent, err = s.recentChecks(c.Request().Context(), m.ID); err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.MonitorChecks(v))
+	if v.Incidents, err = s.monitorIncidents(c.Request().Context(), m); err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.MonitorChecksPart(v))
 }
 
 func (s *Server) monitorView(c echo.Context, m store.Monitor, full bool) (views.MonitorView, error) {
@@ -108,15 +111,22 @@ func (s *Server) monitorView(c echo.Context, m store.Monitor, full bool) (views.
 	if v.Recent, err = s.recentChecks(ctx, m.ID); err != nil {
 		return v, err
 	}
+	v.Incidents, err = s.monitorIncidents(ctx, m)
+	return v, err
+}
+
+// monitorIncidents lists the monitor's latest incidents.
+func (s *Server) monitorIncidents(ctx context.Context, m store.Monitor) ([]views.MonitorIncidentRow, error) {
 	incs, err := s.store.MonitorIncidents(ctx, m.TeamID, m.ID, 20)
 	if err != nil {
-		return v, err
+		return nil, err
 	}
+	var out []views.MonitorIncidentRow
 	for _, in := range incs {
-		v.Incidents = append(v.Incidents, views.MonitorIncidentRow{ID: in.ID, Title: in.Title, Status: in.Status,
+		out = append(out, views.MonitorIncidentRow{ID: in.ID, Title: in.Title, Status: in.Status,
 			Source: in.Source, Started: store.Time(in.StartedAt), Resolved: store.Time(in.ResolvedAt)})
 	}
-	return v, nil
+	return out, nil
 }
 
 func (s *Server) recentChecks(ctx context.Context, id int64) ([]views.MonitorCheck, error) {
