@@ -52,7 +52,9 @@ func (s *Server) ingest(c echo.Context, kind string) error {
 	if err := s.iss().Shed(); err != nil {
 		return ingestAnswer(c, err)
 	}
-	body, raw, err := s.ingestBody(c, kind)
+	lease := s.iss().Lease()
+	defer lease.Release()
+	body, raw, err := s.ingestBody(c, kind, lease)
 	if err != nil {
 		return ingestAnswer(c, err)
 	}
@@ -72,7 +74,7 @@ func (s *Server) ingest(c echo.Context, kind string) error {
 // ingestBody reads and decompresses the body within the size limits. It
 // also answers the body as sent when that is plain gzip, which the queue
 // keeps as is.
-func (s *Server) ingestBody(c echo.Context, kind string) (body, gz []byte, err error) {
+func (s *Server) ingestBody(c echo.Context, kind string, lease *issues.Lease) (body, gz []byte, err error) {
 	req := c.Request()
 	if req.Method == http.MethodGet {
 		data := c.QueryParam("sentry_data")
@@ -81,12 +83,16 @@ func (s *Server) ingestBody(c echo.Context, kind string) (body, gz []byte, err e
 		}
 		return []byte(data), nil, nil
 	}
-	raw, err := issues.ReadBody(req.Body, s.cfg.IngestMaxRequest)
+	if req.ContentLength > s.cfg.IngestMaxRequest {
+		// Refused before reading: the client says it sends too much.
+		return nil, nil, issues.ErrTooLarge
+	}
+	raw, err := issues.ReadBodyIn(req.Body, s.cfg.IngestMaxRequest, lease)
 	if err != nil {
 		return nil, nil, err
 	}
 	enc := strings.ToLower(strings.TrimSpace(req.Header.Get("Content-Encoding")))
-	body, err = issues.Decompress(enc, raw, s.cfg.IngestMaxEnvelope)
+	body, err = issues.DecompressIn(enc, raw, s.cfg.IngestMaxEnvelope, lease)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -120,6 +126,9 @@ func ingestAnswer(c echo.Context, err error) error {
 	var ie *issues.IngestError
 	switch {
 	case errors.As(err, &ie):
+	case errors.Is(err, issues.ErrBusy):
+		ie = &issues.IngestError{Status: http.StatusServiceUnavailable, RetryAfter: 5,
+			Detail: "too many large request bodies are being read at once; retry later"}
 	case errors.Is(err, issues.ErrTooLarge):
 		ie = &issues.IngestError{Status: http.StatusRequestEntityTooLarge, Detail: "request is larger than the size limit"}
 	case errors.Is(err, issues.ErrMalformed):

@@ -23,6 +23,7 @@ func (s *Server) iss() *issues.Service {
 func (s *Server) wireIssues() error {
 	svc := issues.New(s.store, s.log, issues.Config{
 		MaxEnvelope: s.cfg.IngestMaxEnvelope,
+		MaxRequest:  s.cfg.IngestMaxRequest,
 		MaxEvent:    s.cfg.IngestMaxEvent,
 		QueueMax:    s.cfg.IngestQueueMax,
 		Workers:     s.cfg.IngestWorkers,

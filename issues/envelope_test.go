@@ -194,3 +194,70 @@ func FuzzDecompress(f *testing.F) {
 		}
 	})
 }
+
+// Decompressed output counts against a budget shared by all requests, so
+// many small bombs at once cannot each inflate up to the size limit.
+func TestDecompressBudget(t *testing.T) {
+	data := bytes.Repeat([]byte("a"), 600<<10)
+	for _, enc := range []string{"gzip", "deflate", "deflate-raw", "br", "zstd"} {
+		t.Run(enc, func(t *testing.T) {
+			header := enc
+			if enc == "deflate-raw" {
+				header = "deflate"
+			}
+			body := compressWith(t, enc, data)
+			b := NewBudget(1 << 20)
+			first := b.Lease()
+			if _, err := DecompressIn(header, body, 16<<20, first); err != nil {
+				t.Fatalf("first body: %v", err)
+			}
+			second := b.Lease()
+			if _, err := DecompressIn(header, body, 16<<20, second); !errors.Is(err, ErrBusy) {
+				t.Fatalf("second body while the first is held: err %v, want ErrBusy", err)
+			}
+			second.Release()
+			if got, want := b.Used(), int64(len(data)); got != want {
+				t.Errorf("held after the refusal: %d, want %d", got, want)
+			}
+			first.Release()
+			third := b.Lease()
+			got, err := DecompressIn(header, body, 16<<20, third)
+			if err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("after release: %d bytes, err %v", len(got), err)
+			}
+			third.Release()
+			if b.Used() != 0 {
+				t.Errorf("held after every release: %d", b.Used())
+			}
+		})
+	}
+	t.Run("stacked layers give back inner output", func(t *testing.T) {
+		inner := bytes.Repeat([]byte("b"), 700<<10)
+		var buf bytes.Buffer // the inner layer stores the bytes, so its output is as large
+		w, _ := gzip.NewWriterLevel(&buf, gzip.NoCompression)
+		w.Write(inner)
+		w.Close()
+		outer := compressWith(t, "gzip", buf.Bytes())
+		b := NewBudget(2 << 20)
+		l := b.Lease()
+		got, err := DecompressIn("gzip, gzip", outer, 1<<20, l)
+		if err != nil || !bytes.Equal(got, inner) {
+			t.Fatalf("got %d bytes, err %v", len(got), err)
+		}
+		if b.Used() != int64(len(inner)) {
+			t.Errorf("held %d, want only the final %d", b.Used(), len(inner))
+		}
+		l.Release()
+	})
+	t.Run("read body", func(t *testing.T) {
+		b := NewBudget(1000)
+		l := b.Lease()
+		if _, err := ReadBodyIn(bytes.NewReader(make([]byte, 1500)), 4000, l); !errors.Is(err, ErrBusy) {
+			t.Errorf("err %v, want ErrBusy", err)
+		}
+		l.Release()
+		if b.Used() != 0 {
+			t.Errorf("held after release: %d", b.Used())
+		}
+	})
+}

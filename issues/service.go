@@ -16,9 +16,14 @@ import (
 // Config tunes the service.
 type Config struct {
 	MaxEnvelope int64 // largest decompressed envelope
-	MaxEvent    int64 // largest event item
-	QueueMax    int   // queued envelopes before ingest answers 503
-	Workers     int   // processing workers
+	MaxRequest  int64 // largest compressed request body
+	// BodyBudget bounds the bytes all ingest requests hold at once for
+	// bodies and decompressed output; 0 is twice MaxEnvelope plus
+	// MaxRequest, so one request of each largest size always fits.
+	BodyBudget int64
+	MaxEvent   int64 // largest event item
+	QueueMax   int   // queued envelopes before ingest answers 503
+	Workers    int   // processing workers
 }
 
 // Service is error tracking over the store: ingest, processing, queries.
@@ -31,6 +36,7 @@ type Service struct {
 	active  atomic.Int64 // workers processing a batch now
 	wake    chan struct{}
 	limiter *limiter
+	budget  *Budget
 
 	keysMu     sync.Mutex
 	keys       map[string]cachedKey
@@ -51,6 +57,13 @@ type Service struct {
 	depthG    prometheus.GaugeFunc
 }
 
+// Lease starts an ingest request's share of the body memory budget; the
+// handler releases it when it has answered.
+func (s *Service) Lease() *Lease { return s.budget.Lease() }
+
+// BodyBytes reports the bytes ingest requests hold now for bodies.
+func (s *Service) BodyBytes() int64 { return s.budget.Used() }
+
 // New makes the service; call Start to run the process pool.
 func New(st *store.Store, log *slog.Logger, cfg Config) *Service {
 	if cfg.Workers <= 0 {
@@ -65,10 +78,17 @@ func New(st *store.Store, log *slog.Logger, cfg Config) *Service {
 	if cfg.MaxEnvelope <= 0 {
 		cfg.MaxEnvelope = 200 << 20
 	}
+	if cfg.MaxRequest <= 0 {
+		cfg.MaxRequest = 20 << 20
+	}
+	if cfg.BodyBudget <= 0 {
+		cfg.BodyBudget = 2*cfg.MaxEnvelope + cfg.MaxRequest
+	}
 	enc, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
 	dec, _ := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(1<<30))
 	s := &Service{st: st, log: log, cfg: cfg, wake: make(chan struct{}, 1), limiter: newLimiter(),
-		keys: map[string]cachedKey{}, projs: map[int64]cachedProject{}, releases: map[string]bool{}, enc: enc, dec: dec}
+		budget: NewBudget(cfg.BodyBudget),
+		keys:   map[string]cachedKey{}, projs: map[int64]cachedProject{}, releases: map[string]bool{}, enc: enc, dec: dec}
 	s.accepted = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "bitwobbly_ingest_accepted_total",
 		Help: "Sentry ingest requests by outcome (accepted, or the reason they were refused).",
