@@ -150,7 +150,7 @@ func (e *Engine) fireIssueHits(ctx context.Context, r Rule, hits []issueHit, now
 			if err := m.setState(r.ID, subject, false, msg.DedupKey, r.Trigger, 0); err != nil {
 				return err
 			}
-			m.add(*rule, pendingMsg{subject: subject, msg: msg})
+			m.add(*rule, pendingMsg{subject: subject, msg: msg, channels: rule.ChannelIDs})
 		}
 		return m.flush()
 	})
