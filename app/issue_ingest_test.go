@@ -1,11 +1,13 @@
 package app
 
 import (
+	"bufio"
 	"bytes"
 	"compress/zlib"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -390,5 +392,127 @@ func TestIngestBadInputKeepsServing(t *testing.T) {
 	}
 	if code, _ := e.api("GET", "/api/v1/issues", nil); code != 200 {
 		t.Errorf("server unwell after bad input: %d", code)
+	}
+}
+
+// rawIngest sends head (request line and headers) and body on a new
+// connection and answers the connection, for bodies that lie or stall.
+func (e *testEnv) rawIngest(head string, body []byte) net.Conn {
+	e.t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.URL, "http://"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { conn.Close() })
+	if _, err := conn.Write(append([]byte(head), body...)); err != nil {
+		e.t.Fatal(err)
+	}
+	return conn
+}
+
+func readStatus(t *testing.T, conn net.Conn) (int, http.Header, string) {
+	t.Helper()
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer: %v", err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, string(b)
+}
+
+// A Content-Length over the request limit is refused at once, without
+// waiting for a body that may never come.
+func TestIngestContentLengthOverLimit(t *testing.T) {
+	e := newTestEnv(t, func(c *Config) { c.IngestMaxRequest = 1000 })
+	pid, key, _ := e.newSentryProject("cl")
+	conn := e.rawIngest(fmt.Sprintf("POST /api/%d/envelope/?sentry_key=%s HTTP/1.1\r\nHost: x\r\n"+
+		"Content-Length: 999999999999\r\n\r\n", pid, key), []byte("{}\n"))
+	status, _, body := readStatus(t, conn)
+	if status != http.StatusRequestEntityTooLarge || !strings.Contains(body, `"detail"`) {
+		t.Errorf("got %d %s, want 413 with a detail", status, body)
+	}
+}
+
+// Bodies being read and decompressed share one memory budget: while
+// stalled uploads hold it, a decompression bomb is answered 503 with
+// Retry-After instead of inflating, and ingest works again once they go.
+func TestIngestBodyBudget(t *testing.T) {
+	e := newTestEnv(t, func(c *Config) {
+		c.IngestMaxRequest = 16 << 10
+		c.IngestMaxEvent = 64 << 10
+		c.IngestMaxEnvelope = 64 << 10
+	})
+	pid, key, _ := e.newSentryProject("budget")
+	path := fmt.Sprintf("/api/%d/envelope/?sentry_key=%s", pid, key)
+	// Twice the envelope limit plus the request limit: 144 KiB, held by
+	// nine uploads that each sent 16 KiB of a longer chunked body.
+	var stalled []net.Conn
+	for range 9 {
+		chunk := bytes.Repeat([]byte("x"), 16<<10)
+		stalled = append(stalled, e.rawIngest("POST "+path+" HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+			append(fmt.Appendf(nil, "%x\r\n", len(chunk)), chunk...)))
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for e.srv.iss().BodyBytes() < 9*(16<<10) {
+		if time.Now().After(deadline) {
+			t.Fatalf("stalled uploads hold %d bytes", e.srv.iss().BodyBytes())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	fmt.Fprintf(w, "{}\n{\"type\":\"attachment\"}\n%s\n", bytes.Repeat([]byte("a"), 60<<10))
+	w.Close()
+	bomb := ingestReq{path: path, headers: map[string]string{"Content-Encoding": "gzip"}, body: buf.Bytes()}
+	status, h, body := e.ingest(bomb)
+	if status != http.StatusServiceUnavailable || h.Get("Retry-After") == "" || body["detail"] == nil {
+		t.Fatalf("while the budget is held: %d %v %v, want 503 with Retry-After and a detail", status, h, body)
+	}
+	for _, c := range stalled {
+		c.Close()
+	}
+	deadline = time.Now().Add(20 * time.Second)
+	for e.srv.iss().BodyBytes() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("closed uploads still hold %d bytes", e.srv.iss().BodyBytes())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if status, _, body := e.ingest(bomb); status != http.StatusOK {
+		t.Fatalf("after the uploads went: %d %v, want 200", status, body)
+	}
+}
+
+// An event item is never answered 200 and then dropped: one without a
+// usable event_id gets an id that names the stored event; one that is
+// not a JSON object is refused with 400.
+func TestIngestEventItemWithoutID(t *testing.T) {
+	e := newTestEnv(t)
+	pid, key, _ := e.newSentryProject("noid")
+	path := fmt.Sprintf("/api/%d/envelope/", pid)
+	stored := []string{
+		"{}\n{\"type\":\"event\"}\n{\"message\":\"no id anywhere\"}\n",
+		"{\"event_id\":\"zz\"}\n{\"type\":\"event\"}\n{\"message\":\"garbage id\",\"event_id\":\"not-hex\"}\n",
+	}
+	for i, b := range stored {
+		code, _, body := e.ingest(ingestReq{path: path, headers: sentryAuth(key), body: []byte(b)})
+		id, _ := body["id"].(string)
+		if code != 200 || len(id) != 32 {
+			t.Fatalf("envelope %d: %d %v, want 200 with an id", i, code, body)
+		}
+		e.waitEvents(pid, i+1)
+		var n int
+		e.store.R.QueryRow(`SELECT COUNT(*) FROM events WHERE project_id = ? AND event_id = ?`, pid, id).Scan(&n)
+		if n != 1 {
+			t.Errorf("envelope %d: no event stored under the answered id %s", i, id)
+		}
+	}
+	for _, payload := range []string{`[1,2]`, `null`, `5`, `"text"`} {
+		b := "{}\n{\"type\":\"event\"}\n" + payload + "\n"
+		code, _, body := e.ingest(ingestReq{path: path, headers: sentryAuth(key), body: []byte(b)})
+		if code != 400 || body["detail"] == nil {
+			t.Errorf("event item %s: %d %v, want 400 with a detail", payload, code, body)
+		}
 	}
 }

@@ -151,6 +151,7 @@ func (s *Service) checkItems(r IngestRequest, env *Envelope) (string, error) {
 			len(env.Items), maxItems)
 	}
 	id := normEventID(env.Header.EventID)
+	hasEvent := false
 	for _, it := range env.Items {
 		switch it.Type {
 		case "event", "transaction", "feedback", "user_report":
@@ -165,9 +166,22 @@ func (s *Service) checkItems(r IngestRequest, env *Envelope) (string, error) {
 			s.count("malformed")
 			return "", refuse(http.StatusBadRequest, "invalid %s item: not valid JSON", it.Type)
 		}
-		if it.Type == "event" && id == "" {
+		if it.Type != "event" {
+			continue
+		}
+		if p := bytes.TrimSpace(it.Payload); len(p) == 0 || p[0] != '{' {
+			s.count("malformed")
+			return "", refuse(http.StatusBadRequest, "invalid event item: must be a JSON object")
+		}
+		hasEvent = true
+		if id == "" {
 			id = normEventID(gjson.GetBytes(it.Payload, "event_id").String())
 		}
+	}
+	if hasEvent && id == "" {
+		// As on the store path: an event without a usable id gets one,
+		// answered to the SDK and used when the event is processed.
+		id = newEventID()
 	}
 	return id, nil
 }
