@@ -77,26 +77,57 @@ func (c *Checker) transport(insecure bool) *http.Transport {
 	}
 }
 
-// dialer refuses non-public addresses when the checker is restricted.
+// dialer refuses cloud metadata addresses always, and non-public
+// addresses when the checker is restricted. The check runs on the address
+// actually dialled, so names that resolve there are caught too.
 func (c *Checker) dialer(timeout time.Duration) *net.Dialer {
 	d := &net.Dialer{Timeout: timeout}
-	if c.Restrict {
-		d.Control = func(network, address string, _ syscall.RawConn) error {
-			host, _, err := net.SplitHostPort(address)
-			if err != nil {
-				host = address
-			}
-			ip, err := netip.ParseAddr(host)
-			if err != nil || !PublicAddr(ip) {
-				return fmt.Errorf("%w: %s", errRestricted, host)
-			}
-			return nil
+	d.Control = func(network, address string, _ syscall.RawConn) error {
+		host, _, err := net.SplitHostPort(address)
+		if err != nil {
+			host = address
 		}
+		ip, err := netip.ParseAddr(host)
+		if err != nil {
+			return fmt.Errorf("%w: %s", errRestricted, host)
+		}
+		if MetadataAddr(ip) {
+			return fmt.Errorf("%w: %s", errMetadata, host)
+		}
+		if c.Restrict && !PublicAddr(ip) {
+			return fmt.Errorf("%w: %s", errRestricted, host)
+		}
+		return nil
 	}
 	return d
 }
 
-var errRestricted = errors.New("target address refused on this instance (loopback, private or link-local)")
+var (
+	errRestricted = errors.New("target address refused on this instance (loopback, private or link-local)")
+	errMetadata   = errors.New("target is a cloud metadata address, which is never checked")
+)
+
+// metadataAddrs are the instance-metadata services of cloud providers.
+// Checks never reach them, whatever the instance allows, because a monitor's
+// answer (shown in its reason and keyword checks) could leak credentials.
+var metadataAddrs = []netip.Addr{
+	netip.MustParseAddr("169.254.169.254"), // AWS, GCP, Azure, OpenStack, DigitalOcean…
+	netip.MustParseAddr("169.254.170.2"),   // AWS ECS task metadata
+	netip.MustParseAddr("169.254.169.123"), // AWS time sync
+	netip.MustParseAddr("100.100.100.200"), // Alibaba Cloud
+	netip.MustParseAddr("fd00:ec2::254"),   // AWS over IPv6
+}
+
+// MetadataAddr reports whether ip is a cloud metadata address.
+func MetadataAddr(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	for _, m := range metadataAddrs {
+		if ip == m {
+			return true
+		}
+	}
+	return false
+}
 
 // Run performs one check of j and returns its verdict. It never touches
 // the store and never panics on bad input.

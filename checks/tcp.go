@@ -113,6 +113,9 @@ func (c *Checker) resolveOne(ctx context.Context, host string) (string, error) {
 		return "", errors.New("no address for " + host)
 	}
 	ip := addrs[0].Unmap()
+	if MetadataAddr(ip) {
+		return "", fmt.Errorf("%w: %s", errMetadata, ip)
+	}
 	if c.Restrict && !PublicAddr(ip) {
 		return "", fmt.Errorf("%w: %s", errRestricted, ip)
 	}
