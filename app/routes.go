@@ -226,6 +226,7 @@ func (s *Server) routes() {
 	e.POST("/status/:slug/access", s.statusAccess)
 	e.POST("/status/:slug/subscribe", s.statusSubscribe)
 	e.GET("/status/:slug/confirm/:token", s.statusConfirm)
+	e.POST("/status/:slug/confirm/:token", s.statusConfirm)
 	e.GET("/status/:slug/unsubscribe/:token", s.statusUnsubscribe)
 	e.POST("/status/:slug/unsubscribe/:token", s.statusUnsubscribe)
 	// -- sentry ingest --

@@ -171,7 +171,9 @@ func (p *pageService) pageComponentIDs(ctx context.Context, pg statuspage.Page, 
 	return ids, nil
 }
 
-// statusConfirm confirms an e-mail subscription.
+// statusConfirm shows (GET) and performs (POST) the confirmation of an
+// e-mail subscription: opening the link only asks, so mail scanners that
+// follow links confirm nothing.
 func (s *Server) statusConfirm(c echo.Context) error {
 	p := s.sp()
 	pg, ok := p.page(c.Param("slug"))
@@ -183,6 +185,13 @@ func (s *Server) statusConfirm(c echo.Context) error {
 	if err != nil || sub.StatusPageID != pg.ID {
 		return p.message(c, http.StatusNotFound, views.MessageView{Heading: "Link not valid",
 			Text: "This confirmation link is unknown or was already used to unsubscribe."}, base)
+	}
+	if c.Request().Method == http.MethodGet && sub.ConfirmedAt == 0 {
+		frame := views.PublicPage{Title: "Confirm subscription", Name: pg.Title, Base: base, StateClass: "none",
+			NoIndex: true}
+		c.Response().Header().Set("Content-Security-Policy", pageCSP(""))
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return render(c, http.StatusOK, views.ConfirmPublicPage(frame, base+"/confirm/"+sub.Token))
 	}
 	if err := p.db.ConfirmSubscriber(c.Request().Context(), sub.ID); err != nil {
 		return err

@@ -86,11 +86,27 @@ func TestSubscriptionFlow(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		e.postForm("/status/acme/subscribe", url.Values{"email": {"visitor@example.com"}})
 	}
+	// Opening the link (as a mail scanner would) only asks.
 	res, err := http.Get(link)
 	if err != nil {
 		t.Fatal(err)
 	}
 	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(page), "Confirm subscription") ||
+		strings.Contains(string(page), "You are subscribed") {
+		t.Fatalf("confirm link: %d %s", res.StatusCode, page)
+	}
+	var confirmed int
+	e.store.R.QueryRow(`SELECT COUNT(*) FROM subscribers WHERE confirmed_at IS NOT NULL`).Scan(&confirmed)
+	if confirmed != 0 {
+		t.Fatal("opening the confirmation link confirmed the subscription")
+	}
+	res, err = http.Post(link, "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(res.Body)
 	res.Body.Close()
 	if res.StatusCode != 200 || !strings.Contains(string(page), "You are subscribed") {
 		t.Fatalf("confirm: %d %s", res.StatusCode, page)
