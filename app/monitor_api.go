@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/bitwobbly/bitwobbly/app/secrets"
 	"github.com/bitwobbly/bitwobbly/checks"
 	"github.com/bitwobbly/bitwobbly/store"
 )
@@ -115,6 +116,9 @@ type monitorInput struct {
 // maxStatusReason bounds the reason given with a manual status.
 const maxStatusReason = 500
 
+// maxSecretLen bounds a password or token before it is sealed.
+const maxSecretLen = 4 << 10
+
 // inputOf is the stored monitor as an input to decode a PATCH over.
 func inputOf(m store.Monitor) monitorInput {
 	tags := append([]string(nil), m.Tags...)
@@ -176,6 +180,12 @@ func (s *Server) specOf(in monitorInput) (checks.Spec, error) {
 	sp.Defaults()
 	if err := sp.Validate(s.cfg.RestrictTargets); err != nil {
 		return sp, fieldError(sp.Type, err)
+	}
+	for _, f := range []struct{ name, v string }{{"basic_auth_password", sp.Config.BasicAuthPassword},
+		{"bearer_token", sp.Config.BearerToken}} {
+		if len(f.v) > maxSecretLen && !secrets.IsSealed(f.v) {
+			return sp, badRequest(f.name, "%s: must be at most %d bytes", f.name, maxSecretLen)
+		}
 	}
 	s.sealSecrets(&sp.Config)
 	if sp.Type == "manual" && in.Status != nil && *in.Status != in.storedStatus {

@@ -176,3 +176,18 @@ func TestPushJSONBodyAndBadParams(t *testing.T) {
 		t.Errorf("the pushed message was not kept as the reason")
 	}
 }
+
+func TestMonitorSecretsAreBounded(t *testing.T) {
+	e := newTestEnv(t)
+	for _, f := range []string{"basic_auth_password", "bearer_token"} {
+		code, body := e.api("POST", "/api/v1/monitors", map[string]any{"name": "x", "type": "http",
+			"url": "http://127.0.0.1:1/", "enabled": false, f: strings.Repeat("s", 4097)})
+		if code != http.StatusBadRequest || errorField(t, body) != f {
+			t.Errorf("%s of 4097 bytes: %d %s", f, code, body)
+		}
+	}
+	// A secret at the limit is sealed, and later edits still pass.
+	m := e.apiJSON("POST", "/api/v1/monitors", map[string]any{"name": "x", "type": "http",
+		"url": "http://127.0.0.1:1/", "enabled": false, "bearer_token": strings.Repeat("s", 4096)}, http.StatusCreated)
+	e.apiJSON("PATCH", fmt.Sprintf("/api/v1/monitors/%v", m["id"]), map[string]any{"name": "y"}, http.StatusOK)
+}

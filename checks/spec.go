@@ -256,6 +256,9 @@ func (s *Spec) Validate(restrictTargets bool) error {
 	if s.Config.CertWarnDays < 0 || s.Config.CertWarnDays > 365 {
 		return bad("cert_warn_days", "must be from 0 to 365 days")
 	}
+	if err := validSizes(&s.Config); err != nil {
+		return err
+	}
 	switch s.Type {
 	case "http":
 		return s.validateHTTP(restrictTargets)
@@ -274,6 +277,71 @@ func (s *Spec) Validate(restrictTargets bool) error {
 		return s.validatePing(restrictTargets)
 	case "push":
 		return s.validatePush()
+	}
+	return nil
+}
+
+// Bounds on the size of settings, whatever the type, so a monitor's
+// stored and in-memory definition stays small. (Secrets are bounded
+// before they are sealed, by the caller.)
+const (
+	maxHeaders      = 50
+	maxHeaderLen    = 8 << 10
+	maxRequestBody  = 64 << 10
+	maxExpect       = 100
+	maxExpectLen    = 1000
+	maxSettingLen   = 1000
+	maxAssertionVal = 1000
+)
+
+func validSizes(c *Config) error {
+	if len(c.Headers) > maxHeaders {
+		return bad("headers", "at most %d headers", maxHeaders)
+	}
+	for k, v := range c.Headers {
+		if len(k)+len(v) > maxHeaderLen {
+			return bad("headers", "header %.40q is longer than %d bytes", k, maxHeaderLen)
+		}
+	}
+	if len(c.Body) > maxRequestBody {
+		return bad("body", "must be at most %d bytes", maxRequestBody)
+	}
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{
+		{"basic_auth_user", c.BasicAuthUser, maxSettingLen}, {"dns_server", c.DNSServer, maxSettingLen},
+		{"push_cron", c.PushCron, maxSettingLen}, {"push_timezone", c.PushTimezone, maxSettingLen},
+		{"method", c.Method, 20}, {"record_type", c.RecordType, 20}, {"dns_protocol", c.DNSProtocol, 20},
+		{"expect_mode", c.ExpectMode, 20}, {"expect_rcode", c.ExpectRcode, 20},
+	} {
+		if len(f.v) > f.max {
+			return bad(f.name, "must be at most %d bytes", f.max)
+		}
+	}
+	if len(c.AcceptedStatusCodes) > maxExpect {
+		return bad("accepted_status_codes", "at most %d codes or ranges", maxExpect)
+	}
+	for _, v := range c.AcceptedStatusCodes {
+		if len(v) > maxSettingLen {
+			return bad("accepted_status_codes", "each entry is at most %d bytes", maxSettingLen)
+		}
+	}
+	if len(c.Expect) > maxExpect {
+		return bad("expect", "at most %d values", maxExpect)
+	}
+	for _, v := range c.Expect {
+		if len(v) > maxExpectLen {
+			return bad("expect", "each value is at most %d bytes", maxExpectLen)
+		}
+	}
+	if len(c.JSONAssertions) > 20 {
+		return bad("json_assertions", "at most 20 assertions")
+	}
+	for _, a := range c.JSONAssertions {
+		if len(a.Value) > maxAssertionVal {
+			return bad("json_assertions.value", "must be at most %d bytes", maxAssertionVal)
+		}
 	}
 	return nil
 }

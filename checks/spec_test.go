@@ -3,6 +3,7 @@ package checks
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -85,6 +86,23 @@ func TestSpecValidate(t *testing.T) {
 		{"push cron @every", Spec{Name: "a", Type: "push", Config: Config{PushCron: "@every 1s"}}, "push_cron"},
 		{"push cron @daily", Spec{Name: "a", Type: "push", Config: Config{PushCron: "@daily"}}, ""},
 		{"push cron 29 February", Spec{Name: "a", Type: "push", Config: Config{PushCron: "0 0 29 2 *"}}, ""},
+		{"too many headers", Spec{Name: "a", Type: "http", Target: "http://x.example/",
+			Config: Config{Headers: manyHeaders(51)}}, "headers"},
+		{"50 headers", Spec{Name: "a", Type: "http", Target: "http://x.example/",
+			Config: Config{Headers: manyHeaders(50)}}, ""},
+		{"headers on a tcp monitor are bounded too", Spec{Name: "a", Type: "tcp", Target: "x.example:1",
+			Config: Config{Headers: manyHeaders(500)}}, "headers"},
+		{"huge header value", Spec{Name: "a", Type: "http", Target: "http://x.example/",
+			Config: Config{Headers: map[string]string{"X": strings.Repeat("v", 9000)}}}, "headers"},
+		{"huge request body", Spec{Name: "a", Type: "http", Target: "http://x.example/",
+			Config: Config{Body: strings.Repeat("b", 64<<10+1)}}, "body"},
+		{"too many expected values", Spec{Name: "a", Type: "dns", Target: "x.example",
+			Config: Config{Expect: FlexList(strings.Split(strings.Repeat("1.2.3.4,", 101)[:8*101-1], ","))}}, "expect"},
+		{"huge expected value", Spec{Name: "a", Type: "dns", Target: "x.example",
+			Config: Config{Expect: FlexList{strings.Repeat("t", 1001)}}}, "expect"},
+		{"huge assertion value", Spec{Name: "a", Type: "http", Target: "http://x.example/",
+			Config: Config{JSONAssertions: []JSONAssertion{{Path: "a", Op: "equals", Value: strings.Repeat("v", 1001)}}}}, "json_assertions.value"},
+		{"huge cron", Spec{Name: "a", Type: "push", Config: Config{PushCron: strings.Repeat(" ", 2000) + "* * * * *"}}, "push_cron"},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -199,4 +217,12 @@ func TestCleanPushMessage(t *testing.T) {
 			t.Errorf("cleanPushMessage(%q) = %q: invalid UTF-8 or too long", sc.in, got)
 		}
 	}
+}
+
+func manyHeaders(n int) map[string]string {
+	h := map[string]string{}
+	for i := range n {
+		h["X-H"+strconv.Itoa(i)] = "v"
+	}
+	return h
 }
