@@ -384,8 +384,9 @@ const (
 	failedRetention = 7 * 24 * time.Hour
 )
 
-// Prune deletes envelope items older than 30 days and failed queue rows
-// older than 7 days, a bounded number per call.
+// Prune deletes envelope items older than 30 days, failed queue rows older
+// than 7 days (a bounded number per call) and the per-session state of
+// sessions not updated for 30 days.
 func (s *Service) Prune(ctx context.Context) (int64, error) {
 	now := time.Now()
 	var n int64
@@ -402,6 +403,12 @@ func (s *Service) Prune(ctx context.Context) (int64, error) {
 			return err
 		}
 		m, _ := res.RowsAffected()
+		n += m
+		res, err = tx.Exec(`DELETE FROM session_states WHERE updated_at < ?`, now.Add(-itemRetention).UnixMilli())
+		if err != nil {
+			return err
+		}
+		m, _ = res.RowsAffected()
 		n += m
 		return nil
 	})

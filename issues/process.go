@@ -401,9 +401,15 @@ func (s *Service) itemStep(p Project, env *Envelope, it Item, received time.Time
 	if eventID == "" {
 		eventID = normEventID(gjson.GetBytes(it.Payload, "event_id").String())
 	}
+	// The step keeps only what it writes, not the payload, so a batch of
+	// prepared envelopes does not hold every decompressed body at once.
+	header := string(it.Header)
+	if it.Type != "session" && it.Type != "sessions" {
+		it.Payload = nil
+	}
 	return func(tx execer) (Processed, error) {
 		_, err := tx.Exec(`INSERT INTO envelope_items (team_id, project_id, type, event_id, received_at, headers, data)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, p.TeamID, p.ID, it.Type, eventID, received.UnixMilli(), string(it.Header), data)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, p.TeamID, p.ID, it.Type, eventID, received.UnixMilli(), header, data)
 		if err != nil {
 			return Processed{}, fmt.Errorf("issues: keep %s item: %w", it.Type, err)
 		}
@@ -421,7 +427,7 @@ func (s *Service) itemStep(p Project, env *Envelope, it Item, received time.Time
 func recordSessions(tx execer, projectID int64, it Item, received time.Time) error {
 	// started counts sessions begun; the other columns how they ended.
 	add := func(release, env string, at time.Time, ok, errored, crashed, abnormal int64) error {
-		if release == "" {
+		if release == "" || ok == 0 && errored == 0 && crashed == 0 && abnormal == 0 {
 			return nil
 		}
 		hour := at.Truncate(time.Hour).UnixMilli()
@@ -434,29 +440,7 @@ func recordSessions(tx execer, projectID int64, it Item, received time.Time) err
 	}
 	j := gjson.ParseBytes(it.Payload)
 	if it.Type == "session" {
-		// Count a session once: at its first update (init) or when it ends.
-		st := j.Get("status").String()
-		if !j.Get("init").Bool() && (st == "ok" || st == "") {
-			return nil
-		}
-		at := received
-		if t, ok := parseTime(json.RawMessage(j.Get("started").Raw)); ok {
-			at = t
-		}
-		rel, env := j.Get("attrs.release").String(), j.Get("attrs.environment").String()
-		var started, errored, crashed, abnormal int64
-		if j.Get("init").Bool() {
-			started = 1
-		}
-		switch st {
-		case "crashed":
-			crashed = 1
-		case "abnormal":
-			abnormal = 1
-		case "errored":
-			errored = 1
-		}
-		return add(rel, env, at, started, errored, crashed, abnormal)
+		return recordSession(tx, projectID, j, received, add)
 	}
 	rel, env := j.Get("attrs.release").String(), j.Get("attrs.environment").String()
 	for _, a := range j.Get("aggregates").Array() {
@@ -470,6 +454,118 @@ func recordSessions(tx execer, projectID int64, it Item, received time.Time) err
 		}
 	}
 	return nil
+}
+
+// Session outcomes, worst last; a session is counted in one bucket, its
+// worst so far.
+const (
+	sessionHealthy = iota
+	sessionErrored
+	sessionAbnormal
+	sessionCrashed
+)
+
+// sessionOutcome is what one update says about a session: errored when it
+// saw errors or says so, abnormal or crashed when it ended that way.
+func sessionOutcome(j gjson.Result) int {
+	switch j.Get("status").String() {
+	case "crashed":
+		return sessionCrashed
+	case "abnormal":
+		return sessionAbnormal
+	case "errored":
+		return sessionErrored
+	}
+	if j.Get("errors").Int() > 0 {
+		return sessionErrored
+	}
+	return sessionHealthy
+}
+
+// recordSession counts one session update. A session is started once (its
+// init update) and counted in the bucket of its worst outcome once: an update
+// that makes it worse moves it from the old bucket to the new one. Updates
+// are matched by sid; an update without one is counted on its own.
+func recordSession(tx execer, projectID int64, j gjson.Result, received time.Time,
+	add func(release, env string, at time.Time, started, errored, crashed, abnormal int64) error) error {
+	at := received
+	if t, ok := parseTime(json.RawMessage(j.Get("started").Raw)); ok {
+		at = t
+	}
+	rel, env := j.Get("attrs.release").String(), j.Get("attrs.environment").String()
+	if rel == "" {
+		return nil
+	}
+	var started int64
+	if j.Get("init").Bool() {
+		started = 1
+	}
+	outcome := sessionOutcome(j)
+	bucket := func(o int, n int64) (errored, crashed, abnormal int64) {
+		switch o {
+		case sessionErrored:
+			errored = n
+		case sessionAbnormal:
+			abnormal = n
+		case sessionCrashed:
+			crashed = n
+		}
+		return
+	}
+	sid := j.Get("sid").String()
+	if sid == "" {
+		e, c, a := bucket(outcome, 1)
+		return add(rel, env, at, started, e, c, a)
+	}
+	rel, env = trim(rel, maxShort), trim(env, 64)
+	hour := at.Truncate(time.Hour).UnixMilli()
+	var pRel, pEnv string
+	var pHour, pStarted int64
+	var pOutcome int
+	err := tx.QueryRow(`SELECT release, environment, hour, started, outcome FROM session_states
+		WHERE project_id = ? AND sid = ?`, projectID, trim(sid, maxShort)).Scan(&pRel, &pEnv, &pHour, &pStarted, &pOutcome)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		e, c, a := bucket(outcome, 1)
+		if err := add(rel, env, at, started, e, c, a); err != nil {
+			return err
+		}
+		_, err = tx.Exec(`INSERT INTO session_states (project_id, sid, release, environment, hour, started, outcome,
+			updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, projectID, trim(sid, maxShort), rel, env, hour, started,
+			outcome, received.UnixMilli())
+		return err
+	case err != nil:
+		return err
+	}
+	// Later updates count where the session was first counted.
+	first := time.UnixMilli(pHour)
+	if started == 1 && pStarted == 1 {
+		started = 0
+	}
+	if outcome <= pOutcome {
+		outcome = pOutcome
+		if started == 0 {
+			return nil
+		}
+	} else {
+		e, c, a := bucket(pOutcome, -1)
+		if err := add(pRel, pEnv, first, 0, e, c, a); err != nil {
+			return err
+		}
+		e, c, a = bucket(outcome, 1)
+		if err := add(pRel, pEnv, first, 0, e, c, a); err != nil {
+			return err
+		}
+	}
+	if started == 1 {
+		if err := add(pRel, pEnv, first, 1, 0, 0, 0); err != nil {
+			return err
+		}
+		pStarted = 1
+	}
+	_, err = tx.Exec(`UPDATE session_states SET started = ?, outcome = ?, updated_at = ? WHERE project_id = ? AND sid = ?`,
+		pStarted, outcome, received.UnixMilli(), projectID, trim(sid, maxShort))
+	return err
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -437,3 +437,44 @@ func TestScrubbingPerProject(t *testing.T) {
 		})
 	}
 }
+
+func TestSessionUpdatesCountedOnce(t *testing.T) {
+	f := newFixture(t, Config{})
+	f.start()
+	sess := func(body string) string {
+		return "{}\n{\"type\":\"session\"}\n" + body + "\n"
+	}
+	at := "\"started\":\"2026-12-04T10:00:00Z\",\"attrs\":{\"release\":\"r2\",\"environment\":\"prod\"}"
+	bodies := []string{
+		// a: ok with errors, then exits: one errored session.
+		sess(`{"sid":"a","init":true,"status":"ok","errors":0,` + at + `}`),
+		sess(`{"sid":"a","status":"ok","errors":2,` + at + `}`),
+		sess(`{"sid":"a","status":"exited","errors":2,` + at + `}`),
+		// b: healthy all along.
+		sess(`{"sid":"b","init":true,"status":"ok",` + at + `}`),
+		sess(`{"sid":"b","status":"exited",` + at + `}`),
+		// c: errored, then crashed: counted as crashed only.
+		sess(`{"sid":"c","init":true,"status":"ok","errors":1,` + at + `}`),
+		sess(`{"sid":"c","status":"crashed","errors":1,` + at + `}`),
+		sess(`{"sid":"c","status":"crashed","errors":1,` + at + `}`),
+		// d: abnormal.
+		sess(`{"sid":"d","init":true,"status":"abnormal",` + at + `}`),
+		// aggregates: 3 exited, 2 errored, 1 crashed.
+		"{}\n{\"type\":\"sessions\"}\n{\"aggregates\":[{\"started\":\"2026-12-04T10:00:00Z\",\"exited\":3,\"errored\":2,\"crashed\":1}],\"attrs\":{\"release\":\"r2\"}}\n",
+	}
+	for _, b := range bodies {
+		if _, err := f.svc.Accept(context.Background(), IngestRequest{ProjectID: f.p.ID, Kind: "envelope",
+			Body: []byte(b), Auth: Auth{PublicKey: f.key.PublicKey}}); err != nil {
+			t.Fatal(err)
+		}
+		f.drain()
+	}
+	rel, err := f.svc.ReleaseHealth(context.Background(), 1, f.p.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ReleaseStat{Release: "r2", Started: 10, Errored: 3, Crashed: 2, Abnormal: 1}
+	if len(rel) != 1 || rel[0] != want {
+		t.Errorf("release health = %+v, want %+v", rel, want)
+	}
+}
