@@ -187,11 +187,11 @@ func (s *Server) saveChannelForm(c echo.Context, t notify.Type, ch notify.Channe
 		return err
 	}
 	if isNew && saved.Type == "webhook" && c.FormValue("cfg_secret") == "" {
-		secret, _ := saved.Config["secret"].(string)
-		return s.renderChannel(c, saved, func(v *views.ChannelFormView) { v.NewSecret = secret })
+		putChannelNotice(c, channelNotice{teamID: saved.TeamID, channelID: saved.ID, newSecret: true})
+	} else {
+		flash(c, "Channel saved.")
 	}
-	flash(c, "Channel saved.")
-	return seeOther(c, "/alerts/channels/"+itoaID(saved.ID))
+	return seeOther(c, channelPagePath(saved.ID))
 }
 
 // channelShow is a channel's page: settings, test button, delivery log.
@@ -200,7 +200,16 @@ func (s *Server) channelShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderChannel(c, ch, nil)
+	n, ok := takeChannelNotice(c, ch.TeamID, ch.ID)
+	if !ok {
+		return s.renderChannel(c, ch, nil)
+	}
+	return s.renderChannel(c, ch, func(v *views.ChannelFormView) {
+		if n.newSecret {
+			v.NewSecret, _ = ch.Config["secret"].(string)
+		}
+		v.TestResult = n.test
+	})
 }
 
 func (s *Server) renderChannel(c echo.Context, ch notify.Channel, adjust func(*views.ChannelFormView)) error {
@@ -261,7 +270,8 @@ func (s *Server) channelTest(c echo.Context) error {
 	if sendErr != nil {
 		tr.Error = sendErr.Error()
 	}
-	return s.renderChannel(c, ch, func(v *views.ChannelFormView) { v.TestResult = tr })
+	putChannelNotice(c, channelNotice{teamID: ch.TeamID, channelID: ch.ID, test: tr})
+	return seeOther(c, channelPagePath(ch.ID))
 }
 
 // channelDelete removes a channel.

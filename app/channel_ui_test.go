@@ -25,7 +25,7 @@ func TestAlertsUI(t *testing.T) {
 	if code != 400 || !strings.Contains(body, "address refused") {
 		t.Fatalf("metadata URL: %d %s", code, regexp1(`(?s)<main[^>]*>(.*)</main>`, body))
 	}
-	code, body = b.post("/alerts/channels", url.Values{"type": {"webhook"}, "name": {"Ops"}, "enabled": {"1"},
+	code, body = b.postThenGet("/alerts/channels", url.Values{"type": {"webhook"}, "name": {"Ops"}, "enabled": {"1"},
 		"cfg_url": {hook.URL}, "cfg_headers": {"X-Team: ops"}})
 	secret := regexp1(`value="(whsec_[^"]+)"`, body)
 	if code != 200 || secret == "" {
@@ -37,14 +37,14 @@ func TestAlertsUI(t *testing.T) {
 		!strings.Contains(body, "X-Team: ********") {
 		t.Fatalf("channel page shows a secret or lost the header: %d", code)
 	}
-	code, body = b.post("/alerts/channels/"+id+"/test", nil)
+	code, body = b.postThenGet("/alerts/channels/"+id+"/test", nil)
 	if code != 200 || !strings.Contains(body, "test delivered") || !strings.Contains(body, "{&#34;received&#34;:true}") {
 		t.Fatalf("test: %d %s", code, body)
 	}
 	hook.mu.Lock()
 	hook.status = 401
 	hook.mu.Unlock()
-	code, body = b.post("/alerts/channels/"+id+"/test", nil)
+	code, body = b.postThenGet("/alerts/channels/"+id+"/test", nil)
 	if code != 200 || !strings.Contains(body, "test failed") || !strings.Contains(body, "401") {
 		t.Fatalf("failing test: %d", code)
 	}
