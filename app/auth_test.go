@@ -38,8 +38,9 @@ func TestSetupRunsOnceEvenUnderARace(t *testing.T) {
 	if ok != 1 {
 		t.Fatalf("%d setups succeeded, want exactly 1 (codes %v)", ok, codes)
 	}
-	if code, _ := fresh.browser("").get("/setup"); code != http.StatusNotFound {
-		t.Errorf("GET /setup after setup: %d, want 404", code)
+	if code, body := fresh.browser("").get("/setup"); code != http.StatusNotFound ||
+		!strings.Contains(body, "Setup is already complete; sign in instead.") {
+		t.Errorf("GET /setup after setup: %d, want 404 saying to sign in", code)
 	}
 }
 

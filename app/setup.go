@@ -12,6 +12,10 @@ import (
 	"github.com/bitwobbly/bitwobbly/views"
 )
 
+// errSetupComplete answers the setup page once an account exists.
+var errSetupComplete = &Error{Status: http.StatusNotFound, Code: "not_found",
+	Message: "Setup is already complete; sign in instead."}
+
 // setupShow shows the one-time setup page while no account exists.
 func (s *Server) setupShow(c echo.Context) error {
 	done, err := s.store.SetupDone(c.Request().Context())
@@ -19,7 +23,7 @@ func (s *Server) setupShow(c echo.Context) error {
 		return err
 	}
 	if done {
-		return notFound("setup page (setup is complete; sign in instead)")
+		return errSetupComplete
 	}
 	return render(c, http.StatusOK, views.SetupPage(views.Form{CSRF: csrfToken(c)}))
 }
@@ -33,7 +37,7 @@ func (s *Server) setupCreate(c echo.Context) error {
 		return err
 	}
 	if done {
-		return notFound("setup page (setup is complete; sign in instead)")
+		return errSetupComplete
 	}
 	f := views.Form{CSRF: csrfToken(c), Errors: map[string]string{}, Values: map[string]string{
 		"team":  strings.TrimSpace(c.FormValue("team")),
@@ -62,7 +66,7 @@ func (s *Server) setupCreate(c echo.Context) error {
 	}
 	u, t, err := s.store.CompleteSetup(ctx, f.V("email"), f.V("name"), hash, f.V("team"))
 	if errors.Is(err, store.ErrConflict) {
-		return notFound("setup page (setup is complete; sign in instead)")
+		return errSetupComplete
 	}
 	if err != nil {
 		return err
