@@ -3,6 +3,7 @@ package issues
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -301,12 +302,52 @@ func (s *Service) Unmerge(ctx context.Context, teamID, userID, issueID int64, ha
 		if err := recount(tx, newID); err != nil {
 			return err
 		}
+		if err := s.describeFromEvents(tx, issueID); err != nil {
+			return err
+		}
+		if err := s.describeFromEvents(tx, newID); err != nil {
+			return err
+		}
 		if err := activity(tx, newID, userID, "unmerge", fmt.Sprintf("Split out of issue %d.", issueID), now); err != nil {
 			return err
 		}
 		return activity(tx, issueID, userID, "unmerge", fmt.Sprintf("Split %d hash(es) into issue %d.", len(hashes), newID), now)
 	})
 	return newID, err
+}
+
+// describeFromEvents sets an issue's title, culprit, type, value, level,
+// platform, last release and environment from its latest event and its
+// first release from its earliest event with one.
+func (s *Service) describeFromEvents(tx *sql.Tx, id int64) error {
+	var data []byte
+	var rel, env string
+	err := tx.QueryRow(`SELECT data, release, environment FROM events WHERE issue_id = ?
+		ORDER BY timestamp DESC, id DESC LIMIT 1`, id).Scan(&data, &rel, &env)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("issues: latest event of issue %d: %w", id, err)
+	}
+	raw, err := s.decompress(data)
+	if err != nil {
+		return fmt.Errorf("issues: decode event of issue %d: %w", id, err)
+	}
+	var ev Event
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return fmt.Errorf("issues: decode event of issue %d: %w", id, err)
+	}
+	typ, val := issueTypeValue(&ev)
+	_, err = tx.Exec(`UPDATE issues SET title = ?, culprit = ?, type = ?, value = ?, level = ?, platform = ?,
+		last_release = ?, last_environment = ?,
+		first_release = COALESCE((SELECT release FROM events WHERE issue_id = ?9 AND release != ''
+			ORDER BY timestamp, id LIMIT 1), '')
+		WHERE id = ?9`, ev.Title, ev.Culprit, typ, val, ev.Level, ev.Platform, rel, env, id)
+	if err != nil {
+		return fmt.Errorf("issues: describe issue %d: %w", id, err)
+	}
+	return nil
 }
 
 // recount rebuilds an issue's counts and rollups from its events.

@@ -132,14 +132,11 @@ func (s *Service) knownRelease(projectID int64, version string) bool {
 
 func createIssue(tx execer, p Project, ev *Event, now int64) (int64, error) {
 	ts := ev.Timestamp.UnixMilli()
-	var typ, val string
-	if x := ev.mainException(); x != nil {
-		typ, val = x.Type, firstLine(x.Value)
-	}
+	typ, val := issueTypeValue(ev)
 	res, err := tx.Exec(`INSERT INTO issues (team_id, project_id, title, culprit, type, value, level, platform,
 		first_seen, last_seen, first_release, last_release, last_environment, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.TeamID, p.ID, ev.Title, ev.Culprit, trim(typ, maxShort),
-		trim(val, maxShort), ev.Level, ev.Platform, ts, ts, ev.Release, ev.Release, ev.Environment, now, now)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.TeamID, p.ID, ev.Title, ev.Culprit, typ,
+		val, ev.Level, ev.Platform, ts, ts, ev.Release, ev.Release, ev.Environment, now, now)
 	if err != nil {
 		return 0, fmt.Errorf("issues: create issue: %w", err)
 	}
@@ -149,6 +146,15 @@ func createIssue(tx execer, p Project, ev *Event, now int64) (int64, error) {
 		return 0, fmt.Errorf("issues: insert hash: %w", err)
 	}
 	return id, nil
+}
+
+// issueTypeValue is the exception type and the first line of its value that
+// an issue shows beside its title.
+func issueTypeValue(ev *Event) (typ, val string) {
+	if x := ev.mainException(); x != nil {
+		typ, val = x.Type, firstLine(x.Value)
+	}
+	return trim(typ, maxShort), trim(val, maxShort)
 }
 
 func loadIssueState(tx execer, id int64) (issueState, error) {
