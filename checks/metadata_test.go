@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -57,5 +58,44 @@ func TestMetadataAddr(t *testing.T) {
 		if got := MetadataAddr(netip.MustParseAddr(addr)); got != want {
 			t.Errorf("MetadataAddr(%s) = %v, want %v", addr, got, want)
 		}
+	}
+}
+
+// TestValidateRefusesMetadataTargets checks only the saved definition (no
+// packet is sent): metadata addresses are refused with the field named,
+// restricted or not.
+func TestValidateRefusesMetadataTargets(t *testing.T) {
+	scenarios := []struct {
+		spec  Spec
+		field string
+	}{
+		{Spec{Name: "a", Type: "http", Target: "http://169.254.169.254/latest/meta-data/"}, "url"},
+		{Spec{Name: "a", Type: "http", Target: "http://[::ffff:169.254.169.254]/"}, "url"},
+		{Spec{Name: "a", Type: "http", Target: "http://[fd00:ec2::254]/"}, "url"},
+		{Spec{Name: "a", Type: "http", Target: "http://Metadata.Google.Internal/computeMetadata/v1/"}, "url"},
+		{Spec{Name: "a", Type: "http", Target: "http://metadata.google.internal./"}, "url"},
+		{Spec{Name: "a", Type: "tcp", Target: "169.254.170.2:80"}, "target"},
+		{Spec{Name: "a", Type: "tls", Target: "100.100.100.200"}, "target"},
+		{Spec{Name: "a", Type: "tls", Target: "metadata.google.internal:443"}, "target"},
+		{Spec{Name: "a", Type: "ping", Target: "169.254.169.123"}, "target"},
+		{Spec{Name: "a", Type: "dns", Target: "example.com", Config: Config{DNSServer: "169.254.169.254"}}, "dns_server"},
+		{Spec{Name: "a", Type: "dns", Target: "example.com",
+			Config: Config{DNSProtocol: "https", DNSServer: "http://169.254.169.254/dns-query"}}, "dns_server"},
+	}
+	for _, restrict := range []bool{false, true} {
+		for _, sc := range scenarios {
+			sp := sc.spec
+			sp.Defaults()
+			err := sp.Validate(restrict)
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field != sc.field || !strings.Contains(fe.Message, "metadata") {
+				t.Errorf("restrict=%v %s %q: %v, want a metadata refusal for %s", restrict, sc.spec.Type, sc.spec.Target, err, sc.field)
+			}
+		}
+	}
+	ok := Spec{Name: "a", Type: "http", Target: "http://169.254.1.1/"}
+	ok.Defaults()
+	if err := ok.Validate(false); err != nil {
+		t.Errorf("another link-local address on an unrestricted instance: %v", err)
 	}
 }

@@ -634,6 +634,9 @@ func validHost(field, host string, restrict bool) error {
 		return bad(field, "needs a host")
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
+		if MetadataAddr(ip.WithZone("")) {
+			return bad(field, "%s is a cloud metadata address, which is never checked", host)
+		}
 		if restrict && !PublicAddr(ip) {
 			return bad(field, "%s is a loopback, private or link-local address, which this instance refuses", host)
 		}
@@ -642,10 +645,19 @@ func validHost(field, host string, restrict bool) error {
 	if _, ok := dns.IsDomainName(host); !ok || strings.ContainsAny(host, " /\\@?#:[]%") || len(host) > 253 {
 		return bad(field, "%q is not a valid host name", host)
 	}
+	if metadataName(host) {
+		return bad(field, "%s is a cloud metadata address, which is never checked", host)
+	}
 	if restrict && (host == "localhost" || strings.HasSuffix(host, ".localhost")) {
 		return bad(field, "%s is a loopback name, which this instance refuses", host)
 	}
 	return nil
+}
+
+// metadataName reports whether host names a cloud metadata service.
+func metadataName(host string) bool {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	return h == "metadata.google.internal"
 }
 
 // PublicAddr reports whether ip is a public unicast address (not loopback,
