@@ -54,3 +54,29 @@ func TestUnmergeTakesOwnMetadata(t *testing.T) {
 		t.Errorf("parent issue = %+v, want the ValueError event's metadata", p)
 	}
 }
+
+func TestIssueDescribedByLatestEvent(t *testing.T) {
+	f := newFixture(t, Config{})
+	f.start()
+	exc := func(id, val, level, ts string) string {
+		return `{"event_id":"` + strings.Repeat(id, 32) + `","timestamp":"` + ts + `","level":"` + level +
+			`","exception":{"values":[{"type":"KeyError","value":"` + val +
+			`","stacktrace":{"frames":[{"function":"load","module":"m","in_app":true}]}}]}}`
+	}
+	f.send(exc("1", "first", "warning", "2026-12-01T10:00:00Z"))
+	f.drain()
+	f.send(exc("2", "second", "error", "2026-12-01T12:00:00Z"))
+	f.drain()
+	// A late event older than the latest does not describe the issue.
+	f.send(exc("3", "late", "info", "2026-12-01T11:00:00Z"))
+	f.drain()
+	list, _ := f.svc.Issues(context.Background(), Filter{TeamID: 1})
+	if len(list) != 1 {
+		t.Fatalf("%d issues, want 1", len(list))
+	}
+	got := f.issue(list[0].ID)
+	if got.Value != "second" || !strings.Contains(got.Title, "second") || got.Level != "error" {
+		t.Errorf("issue title %q value %q level %q, want the latest event's (second, error)", got.Title,
+			got.Value, got.Level)
+	}
+}

@@ -84,13 +84,20 @@ func (s *Service) saveEvent(tx execer, p Project, ev *Event, data []byte) (Proce
 		}
 		newUser, _ = res.RowsAffected()
 	}
-	err = tx.QueryRow(`UPDATE issues SET event_count = event_count + 1, user_count = user_count + ?,
-		first_seen = MIN(first_seen, ?), last_seen = MAX(last_seen, ?), level = ?, title = ?, culprit = ?,
-		last_release = CASE WHEN ? = '' THEN last_release ELSE ? END,
-		last_environment = CASE WHEN ? = '' THEN last_environment ELSE ? END, updated_at = ? WHERE id = ?
+	// The issue is described by its latest event: title, culprit, type,
+	// value and level together, so they never mix two events.
+	typ, val := issueTypeValue(ev)
+	err = tx.QueryRow(`UPDATE issues SET event_count = event_count + 1, user_count = user_count + ?1,
+		first_seen = MIN(first_seen, ?2), last_seen = MAX(last_seen, ?2),
+		level = CASE WHEN ?2 >= last_seen THEN ?3 ELSE level END,
+		title = CASE WHEN ?2 >= last_seen THEN ?4 ELSE title END,
+		culprit = CASE WHEN ?2 >= last_seen THEN ?5 ELSE culprit END,
+		type = CASE WHEN ?2 >= last_seen THEN ?6 ELSE type END,
+		value = CASE WHEN ?2 >= last_seen THEN ?7 ELSE value END,
+		last_release = CASE WHEN ?8 = '' THEN last_release ELSE ?8 END,
+		last_environment = CASE WHEN ?9 = '' THEN last_environment ELSE ?9 END, updated_at = ?10 WHERE id = ?11
 		RETURNING status`,
-		newUser, ts, ts, ev.Level, ev.Title, ev.Culprit, ev.Release, ev.Release, ev.Environment, ev.Environment,
-		now, st.ID).Scan(&st.Status)
+		newUser, ts, ev.Level, ev.Title, ev.Culprit, typ, val, ev.Release, ev.Environment, now, st.ID).Scan(&st.Status)
 	if err != nil {
 		return r, fmt.Errorf("issues: update issue: %w", err)
 	}
