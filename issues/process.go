@@ -1,6 +1,7 @@
 package issues
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -404,7 +405,9 @@ func (s *Service) itemStep(p Project, env *Envelope, it Item, received time.Time
 	// The step keeps only what it writes, not the payload, so a batch of
 	// prepared envelopes does not hold every decompressed body at once.
 	header := string(it.Header)
-	if it.Type != "session" && it.Type != "sessions" {
+	if it.Type == "session" || it.Type == "sessions" {
+		it.Payload = bytes.Clone(it.Payload)
+	} else {
 		it.Payload = nil
 	}
 	return func(tx execer) (Processed, error) {

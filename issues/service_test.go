@@ -8,9 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/bitwobbly/bitwobbly/store"
 )
@@ -476,5 +478,29 @@ func TestSessionUpdatesCountedOnce(t *testing.T) {
 	want := ReleaseStat{Release: "r2", Started: 10, Errored: 3, Crashed: 2, Abnormal: 1}
 	if len(rel) != 1 || rel[0] != want {
 		t.Errorf("release health = %+v, want %+v", rel, want)
+	}
+}
+
+// A prepared envelope keeps what it will write, not its decompressed
+// body: a batch of envelopes with large attachments must not hold every
+// body until the batch is written.
+func TestPreparedItemsDoNotHoldBody(t *testing.T) {
+	f := newFixture(t, Config{})
+	for _, typ := range []string{"attachment", "transaction", "client_report", "session"} {
+		t.Run(typ, func(t *testing.T) {
+			body := []byte("{}\n{\"type\":\"" + typ + "\"}\n{\"a\":\"" + strings.Repeat("x", 1<<20) + "\"}\n")
+			held := weak.Make(&body[0])
+			steps, err := f.svc.prepare(f.p, queued{ID: 1, ProjectID: f.p.ID, Kind: "envelope"}, body)
+			if err != nil || len(steps) != 1 {
+				t.Fatalf("prepare: %d steps, err %v", len(steps), err)
+			}
+			body = nil
+			runtime.GC()
+			runtime.GC()
+			if held.Value() != nil {
+				t.Errorf("the prepared %s step still holds the envelope body", typ)
+			}
+			runtime.KeepAlive(steps)
+		})
 	}
 }
