@@ -2,6 +2,7 @@ package statuspage
 
 import (
 	"encoding/xml"
+	"html"
 	"strings"
 	"time"
 )
@@ -12,7 +13,7 @@ type FeedItem struct {
 	Title   string
 	Link    string
 	Updated time.Time
-	Summary string // plain text
+	HTML    string // sanitised HTML: update bodies rendered from Markdown
 }
 
 // feedItems lists incidents and maintenance, newest change first.
@@ -24,21 +25,21 @@ func (sn *Snapshot) feedItems(base string) []FeedItem {
 		}
 		var b strings.Builder
 		for _, u := range in.Updates {
-			b.WriteString(sn.PageTime(u.CreatedAt).Format("Jan 2, 15:04 MST") + " — " + StatusWord(u.Status))
+			b.WriteString("<p><strong>" + html.EscapeString(StatusWord(u.Status)) + "</strong> — " +
+				html.EscapeString(sn.PageTime(u.CreatedAt).Format("Jan 2, 15:04 MST")) + "</p>\n")
 			if u.Body != "" {
-				b.WriteString(": " + u.Body)
+				b.WriteString(Markdown(u.Body) + "\n")
 			}
-			b.WriteString("\n")
 		}
 		out = append(out, FeedItem{ID: base + "/incidents/" + sid(in.ID), Title: in.Title + " (" + StatusWord(in.Status) + ")",
-			Link: base + "/incidents/" + sid(in.ID), Updated: sn.PageTime(in.UpdatedAt).UTC(), Summary: b.String()})
+			Link: base + "/incidents/" + sid(in.ID), Updated: sn.PageTime(in.UpdatedAt).UTC(), HTML: b.String()})
 	}
 	for _, list := range [][]PageMaint{sn.ActiveMaint, sn.Upcoming} {
 		for _, m := range list {
 			when := sn.Window(m.Window)
 			out = append(out, FeedItem{ID: base + "/maintenance/" + sid(m.ID), Title: "Maintenance: " + m.Title,
 				Link: base + "/maintenance/" + sid(m.ID), Updated: sn.PageTime(m.UpdatedAt).UTC(),
-				Summary: when + "\n" + m.Description})
+				HTML: "<p>" + html.EscapeString(when) + "</p>\n" + Markdown(m.Description)})
 		}
 	}
 	return out
@@ -114,7 +115,7 @@ func (sn *Snapshot) Atom(base string) []byte {
 		Author: sn.Page.Title}
 	for _, it := range sn.feedItems(base) {
 		f.Entries = append(f.Entries, atomEntry{ID: it.ID, Title: it.Title, Updated: it.Updated.Format(time.RFC3339),
-			Link: atomLink{Href: it.Link, Rel: "alternate"}, Content: atomText{Type: "text", Body: it.Summary}})
+			Link: atomLink{Href: it.Link, Rel: "alternate"}, Content: atomText{Type: "html", Body: it.HTML}})
 	}
 	raw, _ := xml.MarshalIndent(f, "", "  ")
 	return append([]byte(xml.Header), append(raw, '\n')...)
@@ -150,7 +151,7 @@ func (sn *Snapshot) RSS(base string) []byte {
 	f.Channel.LastBuildDate = sn.PageTime(sn.UpdatedAt).UTC().Format(time.RFC1123Z)
 	for _, it := range sn.feedItems(base) {
 		f.Channel.Items = append(f.Channel.Items, rssItem{Title: it.Title, Link: it.Link, GUID: it.ID,
-			PubDate: it.Updated.Format(time.RFC1123Z), Description: it.Summary})
+			PubDate: it.Updated.Format(time.RFC1123Z), Description: it.HTML})
 	}
 	raw, _ := xml.MarshalIndent(f, "", "  ")
 	return append([]byte(xml.Header), append(raw, '\n')...)

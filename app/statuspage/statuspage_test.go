@@ -249,3 +249,27 @@ func FuzzValidCSS(f *testing.F) {
 		}
 	})
 }
+
+func TestFeedsCarrySanitisedHTML(t *testing.T) {
+	at := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC).UnixMilli()
+	sn := &Snapshot{Page: Page{Title: "Acme"}, Loc: time.UTC, UpdatedAt: at,
+		Incidents: []PageIncident{{Incident: Incident{ID: 1, Title: "API down", Status: "investigating", UpdatedAt: at,
+			Updates: []Update{{Status: "investigating", CreatedAt: at,
+				Body: "We are **looking**<script>alert(1)</script><img src=x onerror=alert(2)>"}}}}}}
+	for name, raw := range map[string]string{"rss": string(sn.RSS("https://s.example")), "atom": string(sn.Atom("https://s.example"))} {
+		t.Run(name, func(t *testing.T) {
+			if strings.Contains(raw, "<script") || strings.Contains(raw, "<img") || strings.Contains(raw, "<strong>") {
+				t.Errorf("markup not escaped in the XML:\n%s", raw)
+			}
+			if strings.Contains(raw, "onerror") || strings.Contains(raw, "&lt;script") {
+				t.Errorf("unsafe markup survives sanitising:\n%s", raw)
+			}
+			if !strings.Contains(raw, "&lt;strong&gt;looking&lt;/strong&gt;") {
+				t.Errorf("rendered Markdown missing:\n%s", raw)
+			}
+			if name == "atom" && !strings.Contains(raw, `<content type="html">`) {
+				t.Errorf("atom content is not type html:\n%s", raw)
+			}
+		})
+	}
+}
