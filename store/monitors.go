@@ -149,9 +149,29 @@ func (s *Store) UpdateMonitor(ctx context.Context, m Monitor) error {
 	})
 }
 
-// DeleteMonitor removes a monitor with its results and rollups.
+// DeleteMonitor removes a monitor with its results and rollups. Its open
+// automatic incidents are resolved in the same transaction, with an update
+// saying the monitor was deleted, so none stays open without a monitor.
 func (s *Store) DeleteMonitor(ctx context.Context, teamID, id int64) error {
 	return s.Write(ctx, func(tx *sql.Tx) error {
+		var name string
+		err := tx.QueryRowContext(ctx, `SELECT name FROM monitors WHERE id = ? AND team_id = ?`, id, teamID).Scan(&name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("store: delete monitor: %w", err)
+		}
+		at := Now()
+		for {
+			inc, err := ResolveMonitorIncident(ctx, tx, id, fmt.Sprintf("Monitor %q was deleted.", name), at)
+			if err != nil {
+				return err
+			}
+			if inc == 0 {
+				break
+			}
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM monitors WHERE id = ? AND team_id = ?`, id, teamID)
 		if err != nil {
 			return fmt.Errorf("store: delete monitor: %w", err)

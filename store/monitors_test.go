@@ -1,6 +1,10 @@
 package store
 
-import "testing"
+import (
+	"database/sql"
+	"strings"
+	"testing"
+)
 
 // A deleted monitor's id is not given to the next monitor, even when it
 // was the highest, and not after a reopen either.
@@ -46,5 +50,47 @@ func TestMonitorIDsAreNotReused(t *testing.T) {
 	defer s2.Close()
 	if d := create(s2); d <= c {
 		t.Errorf("after a reopen with no monitors left the next got id %d, want more than %d", d, c)
+	}
+}
+
+// Deleting a monitor resolves its open automatic incident in the same
+// write, with an update saying so; it does not stay "investigating".
+func TestDeleteMonitorResolvesItsIncident(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := t.Context()
+	_, team, err := s.CreateOwner(ctx, "a@example.com", "", "h", "T")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.CreateMonitor(ctx, Monitor{TeamID: team.ID, Name: "Shop", Type: "manual", IntervalSeconds: 60,
+		TimeoutSeconds: 10, FailureThreshold: 1, RecoveryThreshold: 1, Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inc int64
+	if err := s.Write(ctx, func(tx *sql.Tx) error {
+		inc, err = OpenMonitorIncident(ctx, tx, team.ID, m.ID, "Shop is down", "connection refused", Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteMonitor(ctx, team.ID, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	var status string
+	var resolved sql.NullInt64
+	if err := s.R.QueryRowContext(ctx, `SELECT status, resolved_at FROM incidents WHERE id = ?`, inc).Scan(&status, &resolved); err != nil {
+		t.Fatal(err)
+	}
+	if status != "resolved" || !resolved.Valid {
+		t.Errorf("after the delete the incident is %q (resolved_at %v), want resolved", status, resolved)
+	}
+	var body string
+	if err := s.R.QueryRowContext(ctx, `SELECT body FROM incident_updates WHERE incident_id = ? AND status = 'resolved'`,
+		inc).Scan(&body); err != nil || !strings.Contains(body, "deleted") || !strings.Contains(body, "Shop") {
+		t.Errorf("closing update %q (%v), want one saying Shop was deleted", body, err)
+	}
+	if err := s.DeleteMonitor(ctx, team.ID, m.ID); err != ErrNotFound {
+		t.Errorf("deleting it again: %v, want ErrNotFound", err)
 	}
 }
