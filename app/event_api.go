@@ -54,7 +54,7 @@ func (s *Server) apiIssueEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	i, err := s.issueParam(c)
+	i, err := s.apiIssueParam(c)
 	if err != nil {
 		return err
 	}

@@ -4,11 +4,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -176,9 +179,20 @@ func (s *Server) issueParam(c echo.Context) (issues.Issue, error) {
 	return i, issNotFound(err, "issue")
 }
 
+// apiIssueParam is issueParam for the API: an issue merged into another
+// is gone, answered 404 with a message naming the issue it lives on in.
+func (s *Server) apiIssueParam(c echo.Context) (issues.Issue, error) {
+	i, err := s.issueParam(c)
+	if err == nil && i.MergedInto != 0 {
+		return issues.Issue{}, &Error{Status: http.StatusNotFound, Code: "not_found",
+			Message: fmt.Sprintf("issue %d was merged into issue %d", i.ID, i.MergedInto)}
+	}
+	return i, err
+}
+
 // apiIssueGet answers one issue.
 func (s *Server) apiIssueGet(c echo.Context) error {
-	i, err := s.issueParam(c)
+	i, err := s.apiIssueParam(c)
 	if err != nil {
 		return err
 	}
@@ -209,6 +223,13 @@ func (s *Server) issueChange(c echo.Context, in issueInput) (issues.Change, erro
 			return ch, badRequest("resolved_in_release", "resolved_in_release: only with status resolved")
 		}
 		ch.ResolvedInRelease = strings.TrimSpace(*in.ResolvedInRelease)
+		// Events keep at most 200 bytes of a release, so a longer name
+		// could never match one; control characters are no release.
+		if len(ch.ResolvedInRelease) > 200 || !utf8.ValidString(ch.ResolvedInRelease) ||
+			strings.IndexFunc(ch.ResolvedInRelease, unicode.IsControl) >= 0 {
+			return ch, badRequest("resolved_in_release",
+				"resolved_in_release: must be a release name of at most 200 bytes without control characters")
+		}
 	}
 	if in.ResolvedInNextRelease != nil && *in.ResolvedInNextRelease {
 		if ch.Status != "resolved" || ch.ResolvedInRelease != "" {
@@ -283,7 +304,7 @@ func (s *Server) apiIssueUpdate(c echo.Context) error {
 	if err := need(c, store.RoleMember); err != nil {
 		return err
 	}
-	i, err := s.issueParam(c)
+	i, err := s.apiIssueParam(c)
 	if err != nil {
 		return err
 	}
@@ -299,7 +320,7 @@ func (s *Server) apiIssueUpdate(c echo.Context) error {
 	if err := s.iss().UpdateIssue(c.Request().Context(), a.TeamID, a.User.ID, i.ID, ch); err != nil {
 		return err
 	}
-	i, err = s.issueParam(c)
+	i, err = s.apiIssueParam(c)
 	if err != nil {
 		return err
 	}
@@ -311,7 +332,7 @@ func (s *Server) apiIssueMerge(c echo.Context) error {
 	if err := need(c, store.RoleMember); err != nil {
 		return err
 	}
-	i, err := s.issueParam(c)
+	i, err := s.apiIssueParam(c)
 	if err != nil {
 		return err
 	}
@@ -328,7 +349,7 @@ func (s *Server) apiIssueMerge(c echo.Context) error {
 	if err := s.iss().Merge(c.Request().Context(), a.TeamID, a.User.ID, i.ID, in.IssueIDs); err != nil {
 		return mergeError(err)
 	}
-	i, err = s.issueParam(c)
+	i, err = s.apiIssueParam(c)
 	if err != nil {
 		return err
 	}
@@ -350,7 +371,7 @@ func (s *Server) apiIssueUnmerge(c echo.Context) error {
 	if err := need(c, store.RoleMember); err != nil {
 		return err
 	}
-	i, err := s.issueParam(c)
+	i, err := s.apiIssueParam(c)
 	if err != nil {
 		return err
 	}
@@ -380,7 +401,7 @@ func (s *Server) apiIssueUnmerge(c echo.Context) error {
 
 // apiIssueHashes lists an issue's grouping hashes.
 func (s *Server) apiIssueHashes(c echo.Context) error {
-	i, err := s.issueParam(c)
+	i, err := s.apiIssueParam(c)
 	if err != nil {
 		return err
 	}
@@ -400,7 +421,7 @@ func (s *Server) apiIssueComment(c echo.Context) error {
 	if err := need(c, store.RoleMember); err != nil {
 		return err
 	}
-	i, err := s.issueParam(c)
+	i, err := s.apiIssueParam(c)
 	if err != nil {
 		return err
 	}

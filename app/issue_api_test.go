@@ -41,6 +41,9 @@ func TestIssueAPIPatch(t *testing.T) {
 			func(m map[string]any) bool { return m["status"] == "unresolved" && m["ignore_count"] == nil }},
 		{"bad status", `{"status":"done"}`, 400, "status", nil},
 		{"release without resolved", `{"status":"ignored","resolved_in_release":"1"}`, 400, "resolved_in_release", nil},
+		{"release with a newline", `{"status":"resolved","resolved_in_release":"1.0\nrm"}`, 400, "resolved_in_release", nil},
+		{"release over 200 bytes", `{"status":"resolved","resolved_in_release":"` + strings.Repeat("r", 201) + `"}`, 400,
+			"resolved_in_release", nil},
 		{"count without ignored", `{"ignore_count":5}`, 400, "ignore_count", nil},
 		{"zero count", `{"status":"ignored","ignore_count":0}`, 400, "ignore_count", nil},
 		{"past until", `{"status":"ignored","ignore_until":"2001-01-01T00:00:00Z"}`, 400, "ignore_until", nil},
@@ -108,4 +111,28 @@ func TestIssueAPIPaging(t *testing.T) {
 	if len(seen) != 7 {
 		t.Errorf("paged through %d issues, want 7", len(seen))
 	}
+}
+
+func TestIssueAPIMergedAway(t *testing.T) {
+	e := newTestEnv(t)
+	pid, key, _ := e.newSentryProject("merged")
+	e.sendEvents(pid, key, `{"message":"alpha"}`, `{"message":"beta"}`)
+	list := e.apiJSON("GET", "/api/v1/issues", nil, 200)["data"].([]any)
+	if len(list) != 2 {
+		t.Fatalf("%d issues, want 2", len(list))
+	}
+	keep := int64(list[0].(map[string]any)["id"].(float64))
+	gone := int64(list[1].(map[string]any)["id"].(float64))
+	e.apiJSON("POST", fmt.Sprintf("/api/v1/issues/%d/merge", keep), fmt.Sprintf(`{"issue_ids":[%d]}`, gone), 200)
+	path := fmt.Sprintf("/api/v1/issues/%d", gone)
+	want := fmt.Sprintf("merged into issue %d", keep)
+	for _, r := range []struct{ method, path, body string }{
+		{"GET", path, ""}, {"PATCH", path, `{"status":"resolved"}`}, {"GET", path + "/events", ""},
+	} {
+		code, raw := e.api(r.method, r.path, r.body)
+		if code != http.StatusNotFound || !strings.Contains(string(raw), want) {
+			t.Errorf("%s %s of a merged issue: %d %s, want 404 naming issue %d", r.method, r.path, code, raw, keep)
+		}
+	}
+	e.apiJSON("GET", fmt.Sprintf("/api/v1/issues/%d", keep), nil, 200)
 }
