@@ -192,7 +192,7 @@ type doc struct {
 }
 
 func statusPageDoc(sn *statuspage.Snapshot, base string) doc {
-	frame := publicFrame(sn, base, sn.Page.Title+" status")
+	frame := publicFrame(sn, base, statuspage.StatusTitle(sn.Page.Title))
 	return doc{views.StatusPublicPage(frame, statusView(sn)), sn.Expires}
 }
 
@@ -216,7 +216,7 @@ func (p *pageService) incidentDoc(ctx context.Context, sn *statuspage.Snapshot, 
 	if len(vis) == 0 {
 		return nil, errNoResource
 	}
-	frame := publicFrame(sn, base, in.Title+" · "+sn.Page.Title+" status")
+	frame := publicFrame(sn, base, in.Title+" · "+statuspage.StatusTitle(sn.Page.Title))
 	return p.html(doc{views.IncidentPublicPage(frame, incidentCard(sn, vis[0])), sn.Expires})
 }
 
@@ -225,7 +225,7 @@ func (p *pageService) maintDoc(ctx context.Context, sn *statuspage.Snapshot, id 
 	for _, list := range [][]statuspage.PageMaint{sn.ActiveMaint, sn.Upcoming} {
 		for _, m := range list {
 			if m.ID == id {
-				frame := publicFrame(sn, base, m.Title+" · "+sn.Page.Title+" status")
+				frame := publicFrame(sn, base, m.Title+" · "+statuspage.StatusTitle(sn.Page.Title))
 				return p.html(doc{views.MaintPublicPage(frame, maintCard(sn, m)), sn.Expires})
 			}
 		}
@@ -260,7 +260,7 @@ func (p *pageService) historyDoc(ctx context.Context, sn *statuspage.Snapshot, m
 	for _, in := range sn.Visible(list) {
 		v.Incidents = append(v.Incidents, incidentCard(sn, in))
 	}
-	frame := publicFrame(sn, base, "History · "+sn.Page.Title+" status")
+	frame := publicFrame(sn, base, "History · "+statuspage.StatusTitle(sn.Page.Title))
 	return p.html(doc{views.HistoryPublicPage(frame, v), sn.Expires})
 }
 

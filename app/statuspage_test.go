@@ -245,7 +245,7 @@ func TestStatusPageCaching(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		_, b := e.get("/status/acme")
-		if strings.Contains(b, "Major System Outage") && strings.Contains(b, "api health is down") {
+		if strings.Contains(b, "Major Service Outage") && strings.Contains(b, "api health is down") {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -511,5 +511,21 @@ func TestAutoIncidentOnPageWithHumanUpdate(t *testing.T) {
 	e.apiJSON("PATCH", "/api/v1/status-pages/1", map[string]any{"show_auto_incidents": false}, 200)
 	if _, b := e.get("/status/acme"); strings.Contains(b, ">api health is down<") {
 		t.Error("the page shows monitor incidents although it was told not to")
+	}
+}
+
+// TestStatusPageTitleEndingInStatus: a page titled "… Status" is not
+// called "… Status status" in the tab, the history page or the feeds.
+func TestStatusPageTitleEndingInStatus(t *testing.T) {
+	e := newTestEnv(t)
+	e.apiJSON("POST", "/api/v1/status-pages", map[string]any{"slug": "acme", "title": "Acme Status"}, 201)
+	for _, path := range []string{"/status/acme", "/status/acme/history", "/status/acme/feed.rss", "/status/acme/feed.atom"} {
+		_, b := e.get(path)
+		if strings.Contains(strings.ToLower(b), "status status") {
+			t.Errorf("%s doubles the word status", path)
+		}
+		if !strings.Contains(b, "Acme Status") {
+			t.Errorf("%s lacks the title", path)
+		}
 	}
 }

@@ -73,7 +73,7 @@ func (s *Server) statusSubscribe(c echo.Context) error {
 		body := "Someone (hopefully you) asked to receive status updates of " + pg.Title + " at this address.\n\n" +
 			"Confirm the subscription: " + link + "\n\nIf it was not you, ignore this message; nothing more will be sent."
 		err = p.db.Enqueue(c.Request().Context(), []statuspage.Delivery{{SubscriberID: sub.ID, EventKey: key,
-			Subject: "Confirm your subscription to " + pg.Title + " status", Body: body, Payload: "{}"}})
+			Subject: "Confirm your subscription to " + statuspage.StatusTitle(pg.Title), Body: body, Payload: "{}"}})
 		if err != nil {
 			return err
 		}

@@ -45,6 +45,17 @@ func (sn *Snapshot) feedItems(base string) []FeedItem {
 	return out
 }
 
+// StatusTitle is a page title followed by "status", unless the title
+// already ends with that word ("Acme Status" stays as it is).
+func StatusTitle(title string) string {
+	t := strings.TrimSpace(title)
+	l := strings.ToLower(t)
+	if l == "status" || strings.HasSuffix(l, " status") || strings.HasSuffix(l, "-status") {
+		return t
+	}
+	return t + " status"
+}
+
 // Window says a window in the page's time zone.
 func (sn *Snapshot) Window(w Window) string {
 	s, e := w.Start.In(sn.Loc), w.End.In(sn.Loc)
@@ -110,7 +121,7 @@ type atomFeed struct {
 
 // Atom is the page's Atom feed.
 func (sn *Snapshot) Atom(base string) []byte {
-	f := atomFeed{ID: base + "/", Title: sn.Page.Title + " status", Updated: ts(sn.UpdatedAt),
+	f := atomFeed{ID: base + "/", Title: StatusTitle(sn.Page.Title), Updated: ts(sn.UpdatedAt),
 		Links:  []atomLink{{Href: base, Rel: "alternate", Type: "text/html"}, {Href: base + "/feed.atom", Rel: "self"}},
 		Author: sn.Page.Title}
 	for _, it := range sn.feedItems(base) {
@@ -145,7 +156,7 @@ type rssFeed struct {
 func (sn *Snapshot) RSS(base string) []byte {
 	var f rssFeed
 	f.Version = "2.0"
-	f.Channel.Title = sn.Page.Title + " status"
+	f.Channel.Title = StatusTitle(sn.Page.Title)
 	f.Channel.Link = base
 	f.Channel.Description = "Incidents and maintenance of " + sn.Page.Title
 	f.Channel.LastBuildDate = sn.PageTime(sn.UpdatedAt).UTC().Format(time.RFC1123Z)

@@ -443,7 +443,7 @@ func (sn *Snapshot) overall() {
 		"none":        "All Systems Operational",
 		"minor":       "Minor Service Outage",
 		"major":       "Partial System Outage",
-		"critical":    "Major System Outage",
+		"critical":    "Major Service Outage",
 		"maintenance": "Service Under Maintenance",
 	}[ind]
 	if ind == "minor" && sn.Status == Degraded && len(sn.Open) == 0 {

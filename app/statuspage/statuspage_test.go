@@ -273,3 +273,23 @@ func TestFeedsCarrySanitisedHTML(t *testing.T) {
 		})
 	}
 }
+
+func TestStatusTitleDoesNotDouble(t *testing.T) {
+	for in, want := range map[string]string{"Acme": "Acme status", "Acme Status": "Acme Status",
+		"acme status ": "acme status", "Status": "Status", "Bitstatus": "Bitstatus status"} {
+		if got := StatusTitle(in); got != want {
+			t.Errorf("StatusTitle(%q) = %q, want %q", in, got, want)
+		}
+	}
+	sn := &Snapshot{Page: Page{Title: "Acme Status"}, Loc: time.UTC}
+	for _, raw := range []string{string(sn.RSS("https://s.example")), string(sn.Atom("https://s.example"))} {
+		if strings.Contains(raw, "Status status") {
+			t.Errorf("feed title doubles the word:\n%s", raw)
+		}
+	}
+	sn.Components = []ComponentState{{Status: Major}}
+	sn.overall()
+	if sn.Description != "Major Service Outage" {
+		t.Errorf("critical banner = %q, want Major Service Outage", sn.Description)
+	}
+}
