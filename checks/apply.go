@@ -129,7 +129,7 @@ func (e *Engine) certEvent(ctx context.Context, tx *sql.Tx, m *store.Monitor, ou
 	m.CertInfo, m.CertExpiresAt = string(info), out.Cert.NotAfter.UnixMilli()
 	warn := ParseConfig(m.Config).CertWarnDays
 	days := DaysLeft(at, out.Cert.NotAfter)
-	if warn <= 0 || days >= warn || (m.CertAlertedAt != 0 && at.Sub(store.Time(m.CertAlertedAt)) < 24*time.Hour) {
+	if out.CertUnverified || warn <= 0 || days >= warn || (m.CertAlertedAt != 0 && at.Sub(store.Time(m.CertAlertedAt)) < 24*time.Hour) {
 		return nil
 	}
 	m.CertAlertedAt = at.UnixMilli()

@@ -23,6 +23,9 @@ type Outcome struct {
 	LatencyMS int64 // -1 when nothing was measured
 	Reason    string
 	Cert      *CertInfo // the verified leaf, for https and tls checks
+	// CertUnverified: Cert is not on a verified chain although the monitor
+	// verifies; it is shown but sends no certificate_expiring.
+	CertUnverified bool
 }
 
 // CertInfo describes a certificate a check saw.

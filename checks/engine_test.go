@@ -358,3 +358,31 @@ func TestEngineHeartbeatMissed(t *testing.T) {
 		t.Errorf("unknown token: %v", err)
 	}
 }
+
+// A certificate from a chain that failed verification is recorded for the
+// monitor page but sends no certificate_expiring.
+func TestUnverifiedCertificateSendsNoExpiring(t *testing.T) {
+	e := newEngineEnv(t)
+	m, err := e.st.CreateMonitor(context.Background(), store.Monitor{TeamID: e.teamID, Name: "cert", Type: "tls",
+		Target: "shop.example:443", Config: ConfigJSON(Config{CertWarnDays: 14}), IntervalSeconds: 3600,
+		TimeoutSeconds: 5, FailureThreshold: 1, RecoveryThreshold: 1, Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.start(Options{})
+	cert := &CertInfo{Subject: "CN=shop.example", NotAfter: time.Now().Add(5*24*time.Hour + time.Hour)}
+	out := Outcome{Status: store.ResultDown, LatencyMS: 3, Reason: "TLS: certificate is not trusted", Cert: cert,
+		CertUnverified: true}
+	if _, _, err := e.eng.apply(context.Background(), m.ID, out, time.Now(), applyOpts{}); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	e.st.R.QueryRow(`SELECT COUNT(*) FROM alert_events WHERE kind = 'certificate_expiring'`).Scan(&n)
+	if n != 0 {
+		t.Errorf("certificate_expiring events for an untrusted chain: %d, want 0", n)
+	}
+	got, err := e.st.MonitorByID(context.Background(), e.teamID, m.ID)
+	if err != nil || !strings.Contains(got.CertInfo, "shop.example") {
+		t.Errorf("certificate not recorded: %q %v", got.CertInfo, err)
+	}
+}

@@ -33,13 +33,46 @@ func (c *Checker) checkTLS(ctx context.Context, j Job) Outcome {
 	if len(certs) == 0 {
 		return down(latency, "the server sent no certificate")
 	}
+	if !boolOr(j.Config.VerifyTLS, true) {
+		return c.unverifiedOutcome(certs[0], host, j, latency)
+	}
 	leaf, reason := c.verifyChain(certs, host)
 	if reason != "" {
 		out := down(latency, "%s", reason)
 		out.Cert = certInfo(certs[0])
+		// Not on a verified chain: shown, but no certificate_expiring.
+		out.CertUnverified = true
 		return out
 	}
 	out := c.expiryOutcome(leaf, j.Config.CertWarnDays, latency)
+	if out.Status == store.ResultUp {
+		out = finishLatency(out, j.Config.DegradedLatencyMS)
+	}
+	return out
+}
+
+// unverifiedOutcome judges the leaf the server sent without verifying its
+// chain (verify_tls false): the hostname and the expiry still count.
+func (c *Checker) unverifiedOutcome(leaf *x509.Certificate, host string, j Job, latency int64) Outcome {
+	if err := leaf.VerifyHostname(host); err != nil {
+		out := down(latency, "TLS: %v", err)
+		out.Cert = certInfo(leaf)
+		return out
+	}
+	now := c.Now()
+	if now.After(leaf.NotAfter) {
+		out := down(latency, "certificate expired %s (%s)", leaf.NotAfter.UTC().Format("2006-01-02"),
+			daysText(now, leaf.NotAfter))
+		out.Cert = certInfo(leaf)
+		return out
+	}
+	if now.Before(leaf.NotBefore) {
+		out := down(latency, "certificate is not valid before %s", leaf.NotBefore.UTC().Format("2006-01-02"))
+		out.Cert = certInfo(leaf)
+		return out
+	}
+	out := c.expiryOutcome(leaf, j.Config.CertWarnDays, latency)
+	out.Reason += " (chain not verified)"
 	if out.Status == store.ResultUp {
 		out = finishLatency(out, j.Config.DegradedLatencyMS)
 	}

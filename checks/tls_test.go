@@ -148,3 +148,45 @@ func TestTLSCheck(t *testing.T) {
 		}
 	})
 }
+
+// verify_tls false on a tls monitor skips the chain but still judges the
+// hostname and expiry; with verification on, an untrusted certificate is
+// shown but marked so that it sends no certificate_expiring.
+func TestTLSCheckWithoutVerification(t *testing.T) {
+	ca := newTestCA(t)
+	now := time.Now()
+	day := 24 * time.Hour
+	loop := []net.IP{net.ParseIP("127.0.0.1")}
+	expiring, ek := ca.leaf(t, now.Add(-day), now.Add(5*day+time.Hour), nil, loop)
+	expired, xk := ca.leaf(t, now.Add(-30*day), now.Add(-2*day), nil, loop)
+	wrongHost, wk := ca.leaf(t, now.Add(-day), now.Add(90*day), []string{"other.example"}, nil)
+	c := NewChecker(x509.NewCertPool(), false) // trusts nothing
+	off, on := false, true
+	for _, sc := range []struct {
+		name       string
+		chain      []byte
+		key        *ecdsa.PrivateKey
+		verify     *bool
+		want       int
+		reason     string
+		unverified bool
+	}{
+		{"untrusted, expiring, not verified", expiring, ek, &off, store.ResultDegraded, "expires in 5 days", false},
+		{"untrusted, expired, not verified", expired, xk, &off, store.ResultDown, "certificate expired", false},
+		{"untrusted, wrong host, not verified", wrongHost, wk, &off, store.ResultDown, "127.0.0.1", false},
+		{"untrusted, verified", expiring, ek, &on, store.ResultDown, "not trusted", true},
+		{"untrusted, verified by default", expiring, ek, nil, store.ResultDown, "not trusted", true},
+	} {
+		t.Run(sc.name, func(t *testing.T) {
+			addr := serveTLS(t, [][]byte{sc.chain}, sc.key)
+			out := c.Run(context.Background(), Job{Type: "tls", Target: addr,
+				Config: Config{CertWarnDays: 14, VerifyTLS: sc.verify}, Timeout: 2 * time.Second})
+			if out.Status != sc.want || !strings.Contains(out.Reason, sc.reason) {
+				t.Errorf("got %d %q, want %d containing %q", out.Status, out.Reason, sc.want, sc.reason)
+			}
+			if out.Cert == nil || out.CertUnverified != sc.unverified {
+				t.Errorf("cert %v, unverified %v, want %v", out.Cert, out.CertUnverified, sc.unverified)
+			}
+		})
+	}
+}
