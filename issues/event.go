@@ -242,6 +242,7 @@ func DecodeEvent(payload []byte, m Meta) (*Event, error) {
 	ev.decodeExceptions(raw.Exception)
 	ev.Stacktrace = decodeStacktrace(raw.Stacktrace)
 	ev.decodeThreads(raw.Threads)
+	ev.markBuiltinFrames()
 	ev.decodeBreadcrumbs(raw.Breadcrumbs)
 	ev.decodeUser(raw.User, m.ClientIP)
 	ev.decodeTags(raw.Tags)

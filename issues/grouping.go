@@ -375,6 +375,9 @@ func (ev *Event) defaultComponents() (string, []string) {
 				continue
 			}
 			for _, f := range x.Stacktrace.Frames {
+				if builtinFrame(f, ev.Platform) {
+					continue
+				}
 				c := frameComponent(f)
 				if f.InApp {
 					inApp = append(inApp, c)
@@ -402,7 +405,7 @@ func (ev *Event) defaultComponents() (string, []string) {
 	comps := []string{"message:" + NormaliseMessage(msg)}
 	// A stack attached to a message narrows it to where it was raised.
 	for _, f := range ev.Frames() {
-		if f.InApp {
+		if f.InApp && !builtinFrame(f, ev.Platform) {
 			comps = append(comps, frameComponent(f))
 		}
 	}
@@ -410,6 +413,51 @@ func (ev *Event) defaultComponents() (string, []string) {
 		return "message+stacktrace", comps
 	}
 	return "message", comps
+}
+
+// builtinFrame tells frames of the JavaScript engine itself: "<anonymous>",
+// "[native code]" and, on JavaScript, file names without a path (built-in
+// functions and engine internals). They are never in-app and never group.
+func builtinFrame(f Frame, platform string) bool {
+	p := f.AbsPath
+	if p == "" {
+		p = f.Filename
+	}
+	switch p {
+	case "<anonymous>", "[native code]", "native", "<native>":
+		return true
+	case "":
+		return false
+	}
+	if f.Platform != "" {
+		platform = f.Platform
+	}
+	if platform == "javascript" || platform == "node" {
+		return !strings.ContainsAny(p, "/\\")
+	}
+	return false
+}
+
+// markBuiltinFrames takes engine built-in frames out of the app, whatever
+// the SDK said (browser SDKs mark them in-app).
+func (ev *Event) markBuiltinFrames() {
+	mark := func(st *Stacktrace) {
+		if st == nil {
+			return
+		}
+		for i := range st.Frames {
+			if builtinFrame(st.Frames[i], ev.Platform) {
+				st.Frames[i].InApp = false
+			}
+		}
+	}
+	mark(ev.Stacktrace)
+	for i := range ev.Exceptions {
+		mark(ev.Exceptions[i].Stacktrace)
+	}
+	for i := range ev.Threads {
+		mark(ev.Threads[i].Stacktrace)
+	}
 }
 
 var (
