@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -185,6 +186,9 @@ func (s *Server) apiChannelTest(c echo.Context) error {
 		return err
 	}
 	res, sendErr := s.notifier().Test(c.Request().Context(), ch)
+	if errors.Is(sendErr, notify.ErrTooManyTests) {
+		return testsBusy(c)
+	}
 	out := testAnswer{OK: sendErr == nil, StatusCode: res.StatusCode, Response: res.Response}
 	if sendErr != nil {
 		msg := sendErr.Error()

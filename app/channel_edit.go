@@ -266,6 +266,9 @@ func (s *Server) channelTest(c echo.Context) error {
 		return err
 	}
 	res, sendErr := s.notifier().Test(c.Request().Context(), ch)
+	if errors.Is(sendErr, notify.ErrTooManyTests) {
+		return testsBusy(c)
+	}
 	tr := &views.TestResult{OK: sendErr == nil, StatusCode: res.StatusCode, Response: res.Response}
 	if sendErr != nil {
 		tr.Error = sendErr.Error()

@@ -301,9 +301,33 @@ func (e *Engine) backoff(n int, retryAfter time.Duration) time.Duration {
 	return d
 }
 
+// MaxTestsPerTeam is how many "Send test" calls of one team may run at
+// the same time.
+const MaxTestsPerTeam = 3
+
+// ErrTooManyTests is Test's answer while a team already has
+// MaxTestsPerTeam tests running.
+var ErrTooManyTests = errors.New("notify: too many channel tests running")
+
 // Test sends a test message through a channel now and records it in the
-// channel's delivery log. It returns the provider's answer.
+// channel's delivery log. It returns the provider's answer, or
+// ErrTooManyTests (nothing sent) when the team has MaxTestsPerTeam tests
+// running already.
 func (e *Engine) Test(ctx context.Context, ch Channel) (Result, error) {
+	e.mu.Lock()
+	if e.tests[ch.TeamID] >= MaxTestsPerTeam {
+		e.mu.Unlock()
+		return Result{}, ErrTooManyTests
+	}
+	e.tests[ch.TeamID]++
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		if e.tests[ch.TeamID]--; e.tests[ch.TeamID] <= 0 {
+			delete(e.tests, ch.TeamID)
+		}
+		e.mu.Unlock()
+	}()
 	now := time.Now()
 	msg := Message{Event: "test", Action: ActionInfo, Severity: "info", TeamID: ch.TeamID,
 		Title: "Test notification from Bit Wobbly", DedupKey: "bitwobbly-test-" + newKey(),

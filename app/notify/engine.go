@@ -51,6 +51,7 @@ type Engine struct {
 	mu       sync.Mutex
 	inflight map[int64]bool
 	perChan  map[int64]int
+	tests    map[int64]int // "Send test" calls running, by team
 
 	sent     *prometheus.CounterVec
 	failures *prometheus.CounterVec
@@ -71,7 +72,8 @@ func New(st *store.Store, log *slog.Logger, box *secrets.Box, env Env, types []T
 		opt.PerChannel = 2
 	}
 	e := &Engine{st: st, log: log, box: box, env: env, opt: opt, types: map[string]Type{},
-		wakeMatch: make(chan struct{}, 1), wakeDispatch: make(chan struct{}, 1), inflight: map[int64]bool{}, perChan: map[int64]int{}}
+		wakeMatch: make(chan struct{}, 1), wakeDispatch: make(chan struct{}, 1), inflight: map[int64]bool{}, perChan: map[int64]int{},
+		tests: map[int64]int{}}
 	for _, t := range types {
 		e.types[t.Name] = t
 	}
