@@ -200,13 +200,13 @@ func (s *Server) apiIssueGet(c echo.Context) error {
 }
 
 type issueInput struct {
-	Status                *string      `json:"status"`
-	ResolvedInRelease     *string      `json:"resolved_in_release"`
-	ResolvedInNextRelease *bool        `json:"resolved_in_next_release"`
-	IgnoreUntil           *time.Time   `json:"ignore_until"`
-	IgnoreCount           *int64       `json:"ignore_count"`
-	IgnoreUserCount       *int64       `json:"ignore_user_count"`
-	Assignee              sentNullable `json:"assignee"`
+	Status                *string          `json:"status"`
+	ResolvedInRelease     *string          `json:"resolved_in_release"`
+	ResolvedInNextRelease *bool            `json:"resolved_in_next_release"`
+	IgnoreUntil           *json.RawMessage `json:"ignore_until"`
+	IgnoreCount           *int64           `json:"ignore_count"`
+	IgnoreUserCount       *int64           `json:"ignore_user_count"`
+	Assignee              sentNullable     `json:"assignee"`
 }
 
 // change validates the input into an issue change.
@@ -248,10 +248,19 @@ func (s *Server) issueChange(c echo.Context, in issueInput) (issues.Change, erro
 		if err := ignoreOnly("ignore_until"); err != nil {
 			return ch, err
 		}
-		if !in.IgnoreUntil.After(time.Now()) {
+		// Parsed here rather than by the decoder, whose time errors name no field.
+		var raw string
+		until, err := time.Time{}, json.Unmarshal(*in.IgnoreUntil, &raw)
+		if err == nil {
+			until, err = time.Parse(time.RFC3339, raw)
+		}
+		if err != nil {
+			return ch, badRequest("ignore_until", "ignore_until: must be an RFC 3339 time, e.g. 2026-12-31T18:00:00Z")
+		}
+		if !until.After(time.Now()) {
 			return ch, badRequest("ignore_until", "ignore_until: must be in the future")
 		}
-		ch.IgnoreUntil = in.IgnoreUntil.UnixMilli()
+		ch.IgnoreUntil = until.UnixMilli()
 	}
 	for _, x := range []struct {
 		field string

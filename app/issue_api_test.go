@@ -47,6 +47,8 @@ func TestIssueAPIPatch(t *testing.T) {
 		{"count without ignored", `{"ignore_count":5}`, 400, "ignore_count", nil},
 		{"zero count", `{"status":"ignored","ignore_count":0}`, 400, "ignore_count", nil},
 		{"past until", `{"status":"ignored","ignore_until":"2001-01-01T00:00:00Z"}`, 400, "ignore_until", nil},
+		{"until not a time", `{"status":"ignored","ignore_until":"tomorrow"}`, 400, "ignore_until", nil},
+		{"until a number", `{"status":"ignored","ignore_until":1893456000}`, 400, "ignore_until", nil},
 		{"stranger", `{"assignee":"nobody@example.com"}`, 400, "assignee", nil},
 		{"unknown field", `{"colour":"red"}`, 400, "colour", nil},
 		{"wrong type", `{"status":5}`, 400, "status", nil},
