@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -193,5 +194,82 @@ func TestIssueAttachmentsAndFeedback(t *testing.T) {
 	e.newOwner("c@example.com")
 	if code, _ := e.browser("c@example.com").get(link[1]); code != 404 {
 		t.Errorf("another team downloads the attachment: %d", code)
+	}
+}
+
+// A viewer reads issues and projects but every form post that would change
+// one is refused and changes nothing; another team's issue and project
+// ids are 404 through the pages, their forms and the API.
+func TestIssueUIViewerAndOtherTeam(t *testing.T) {
+	e := newTestEnv(t)
+	pid, key, _ := e.newSentryProject("roles")
+	e.sendEvents(pid, key, `{"message":"role check"}`)
+	var id, keyID int64
+	e.store.R.QueryRow(`SELECT id FROM issues WHERE project_id = ?`, pid).Scan(&id)
+	e.store.R.QueryRow(`SELECT id FROM project_keys WHERE project_id = ?`, pid).Scan(&keyID)
+	e.addMember(e.TeamID, "viewer@example.com", "viewer")
+	viewer := e.browser("viewer@example.com")
+	if code, _ := viewer.get(fmt.Sprintf("/issues/%d", id)); code != http.StatusOK {
+		t.Fatalf("viewer reads the issue: %d", code)
+	}
+	posts := []struct {
+		path string
+		form url.Values
+	}{
+		{fmt.Sprintf("/issues/%d/status", id), url.Values{"status": {"resolved"}}},
+		{fmt.Sprintf("/issues/%d/assign", id), url.Values{"assignee": {e.Email}}},
+		{fmt.Sprintf("/issues/%d/comment", id), url.Values{"body": {"hi"}}},
+		{fmt.Sprintf("/issues/%d/unmerge", id), url.Values{"hash": {"x"}}},
+		{"/issues/bulk", url.Values{"ids": {fmt.Sprint(id)}, "action": {"resolve"}}},
+		{"/projects", url.Values{"name": {"new"}, "platform": {"go"}}},
+		{fmt.Sprintf("/projects/%d", pid), url.Values{"name": {"renamed"}}},
+		{fmt.Sprintf("/projects/%d/keys", pid), url.Values{"label": {"k"}}},
+		{fmt.Sprintf("/projects/%d/keys/%d/toggle", pid, keyID), nil},
+		{fmt.Sprintf("/projects/%d/keys/%d/delete", pid, keyID), nil},
+		{fmt.Sprintf("/projects/%d/delete", pid), nil},
+	}
+	for _, p := range posts {
+		if code, _ := viewer.post(p.path, maps.Clone(p.form)); code != http.StatusForbidden {
+			t.Errorf("viewer POST %s: %d, want 403", p.path, code)
+		}
+	}
+	var status, name string
+	var comments, projects, enabled int
+	e.store.R.QueryRow(`SELECT status FROM issues WHERE id = ?`, id).Scan(&status)
+	e.store.R.QueryRow(`SELECT name FROM projects WHERE id = ?`, pid).Scan(&name)
+	e.store.R.QueryRow(`SELECT COUNT(*) FROM issue_activity WHERE issue_id = ? AND kind = 'comment'`, id).Scan(&comments)
+	e.store.R.QueryRow(`SELECT COUNT(*) FROM projects`).Scan(&projects)
+	e.store.R.QueryRow(`SELECT enabled FROM project_keys WHERE id = ?`, keyID).Scan(&enabled)
+	if status != "unresolved" || name != "roles" || comments != 0 || projects != 1 || enabled != 1 {
+		t.Errorf("viewer posts changed something: status %s, name %s, %d comments, %d projects, key enabled %d",
+			status, name, comments, projects, enabled)
+	}
+
+	token, _, _ := e.newOwner("other@example.com")
+	other := e.browser("other@example.com")
+	for _, path := range []string{fmt.Sprintf("/issues/%d", id), fmt.Sprintf("/projects/%d", pid)} {
+		if code, _ := other.get(path); code != http.StatusNotFound {
+			t.Errorf("another team GET %s: %d, want 404", path, code)
+		}
+	}
+	for _, p := range posts[:4] {
+		if code, _ := other.post(p.path, maps.Clone(p.form)); code != http.StatusNotFound {
+			t.Errorf("another team POST %s: %d, want 404", p.path, code)
+		}
+	}
+	for _, r := range []struct{ method, path, body string }{
+		{"GET", fmt.Sprintf("/api/v1/issues/%d", id), ""},
+		{"PATCH", fmt.Sprintf("/api/v1/issues/%d", id), `{"status":"resolved"}`},
+		{"GET", fmt.Sprintf("/api/v1/issues/%d/events", id), ""},
+		{"POST", fmt.Sprintf("/api/v1/issues/%d/comments", id), `{"body":"x"}`},
+		{"GET", fmt.Sprintf("/api/v1/projects/%d/keys", pid), ""},
+	} {
+		var body any
+		if r.body != "" {
+			body = r.body
+		}
+		if code, raw := e.do(r.method, r.path, token, body); code != http.StatusNotFound {
+			t.Errorf("another team %s %s: %d %s, want 404", r.method, r.path, code, raw)
+		}
 	}
 }
