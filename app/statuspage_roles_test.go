@@ -1,8 +1,10 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -71,4 +73,37 @@ func cloneValues(v url.Values) url.Values {
 		out[k] = append([]string(nil), vs...)
 	}
 	return out
+}
+
+// TestMemberWebhookSubscriberAccess lets only members of the page's team
+// add webhook subscribers: viewers get 403, other teams 404, and wrong
+// types or kinds name the field.
+func TestMemberWebhookSubscriberAccess(t *testing.T) {
+	e := newTestEnv(t)
+	page, _, _ := seedPage(e, "acme")
+	path := "/api/v1/status-pages/" + id(page) + "/subscribers"
+	uid := e.addMember(e.TeamID, "viewer@example.com", "viewer")
+	viewer, _, err := issueToken(context.Background(), e.store, e.TeamID, uid, "viewer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, _ := e.newOwner("other@example.com")
+	body := map[string]any{"kind": "webhook", "url": "http://127.0.0.1:9/hook"}
+	if code, _ := e.do("POST", path, viewer, body); code != http.StatusForbidden {
+		t.Errorf("viewer = %d, want 403", code)
+	}
+	if code, _ := e.do("POST", path, other, body); code != http.StatusNotFound {
+		t.Errorf("other team = %d, want 404", code)
+	}
+	for _, bad := range []map[string]any{
+		{"kind": "email", "url": "http://127.0.0.1:9/hook"},
+		{"kind": "webhook", "url": 5},
+		{"kind": "webhook", "url": "ftp://127.0.0.1/x"},
+		{"kind": "webhook", "url": "http://127.0.0.1:9/hook", "component_ids": []int64{999}},
+		{"kind": "webhook", "url": "http://127.0.0.1:9/hook", "extra": true},
+	} {
+		if code, raw := e.api("POST", path, bad); code != http.StatusBadRequest || !strings.Contains(string(raw), `"field"`) {
+			t.Errorf("POST %v = %d %s, want 400 naming a field", bad, code, raw)
+		}
+	}
 }
