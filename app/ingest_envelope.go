@@ -87,7 +87,9 @@ func (s *Server) ingestBody(c echo.Context, kind string, lease *issues.Lease) (b
 		// Refused before reading: the client says it sends too much.
 		return nil, nil, issues.ErrTooLarge
 	}
-	raw, err := issues.ReadBodyIn(req.Body, s.cfg.IngestMaxRequest, lease)
+	// The body as sent is not counted against the budget: it is no larger
+	// than what the client sent, and slow senders must not hold the budget.
+	raw, err := issues.ReadBody(req.Body, s.cfg.IngestMaxRequest)
 	if err != nil {
 		return nil, nil, err
 	}
