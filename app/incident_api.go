@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -61,15 +62,15 @@ func incidentOut(in statuspage.Incident) incidentJSON {
 // the update the change appends. component_ids take component_status
 // (default from impact); components sets statuses one by one.
 type incidentInput struct {
-	Title           *string         `json:"title"`
-	Status          *string         `json:"status"`
-	Impact          *string         `json:"impact"`
-	MonitorID       *int64          `json:"monitor_id"`
-	StartedAt       *time.Time      `json:"started_at"`
-	Body            *string         `json:"body"`
-	ComponentIDs    *[]int64        `json:"component_ids"`
-	ComponentStatus *string         `json:"component_status"`
-	Components      *[]affectedJSON `json:"components"`
+	Title           *string          `json:"title"`
+	Status          *string          `json:"status"`
+	Impact          *string          `json:"impact"`
+	MonitorID       *int64           `json:"monitor_id"`
+	StartedAt       *json.RawMessage `json:"started_at"`
+	Body            *string          `json:"body"`
+	ComponentIDs    *[]int64         `json:"component_ids"`
+	ComponentStatus *string          `json:"component_status"`
+	Components      *[]affectedJSON  `json:"components"`
 }
 
 // affected reads the components of the body; nil when not given.
@@ -153,10 +154,14 @@ func (s *Server) apiIncidentCreate(c echo.Context) error {
 		inc.MonitorID = *in.MonitorID
 	}
 	if in.StartedAt != nil {
-		if in.StartedAt.After(time.Now().Add(time.Minute)) {
+		started, err := apiTime("started_at", *in.StartedAt)
+		if err != nil {
+			return err
+		}
+		if started.After(time.Now().Add(time.Minute)) {
 			return badRequest("started_at", "started_at: cannot be in the future")
 		}
-		inc.StartedAt = store.MS(*in.StartedAt)
+		inc.StartedAt = store.MS(started)
 	}
 	if err := fieldErr(statuspage.ValidateIncident(&inc)); err != nil {
 		return err

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -48,17 +49,17 @@ func maintenanceOut(m statuspage.Maintenance, now time.Time) maintenanceJSON {
 }
 
 type maintenanceInput struct {
-	Title           *string    `json:"title"`
-	Description     *string    `json:"description"`
-	Kind            *string    `json:"kind"`
-	StartsAt        *time.Time `json:"starts_at"`
-	EndsAt          *time.Time `json:"ends_at"`
-	Weekdays        *int       `json:"weekdays"`
-	StartTime       *string    `json:"start_time"`
-	DurationMinutes *int       `json:"duration_minutes"`
-	Timezone        *string    `json:"timezone"`
-	MonitorIDs      *[]int64   `json:"monitor_ids"`
-	ComponentIDs    *[]int64   `json:"component_ids"`
+	Title           *string          `json:"title"`
+	Description     *string          `json:"description"`
+	Kind            *string          `json:"kind"`
+	StartsAt        *json.RawMessage `json:"starts_at"`
+	EndsAt          *json.RawMessage `json:"ends_at"`
+	Weekdays        *int             `json:"weekdays"`
+	StartTime       *string          `json:"start_time"`
+	DurationMinutes *int             `json:"duration_minutes"`
+	Timezone        *string          `json:"timezone"`
+	MonitorIDs      *[]int64         `json:"monitor_ids"`
+	ComponentIDs    *[]int64         `json:"component_ids"`
 }
 
 func (in maintenanceInput) apply(m *statuspage.Maintenance) error {
@@ -68,10 +69,18 @@ func (in maintenanceInput) apply(m *statuspage.Maintenance) error {
 	setStr(&m.StartTime, in.StartTime)
 	setStr(&m.Timezone, in.Timezone)
 	if in.StartsAt != nil {
-		m.StartsAt = store.MS(*in.StartsAt)
+		t, err := apiTime("starts_at", *in.StartsAt)
+		if err != nil {
+			return err
+		}
+		m.StartsAt = store.MS(t)
 	}
 	if in.EndsAt != nil {
-		m.EndsAt = store.MS(*in.EndsAt)
+		t, err := apiTime("ends_at", *in.EndsAt)
+		if err != nil {
+			return err
+		}
+		m.EndsAt = store.MS(t)
 	}
 	if in.Weekdays != nil {
 		m.Weekdays = *in.Weekdays
@@ -209,4 +218,18 @@ func (s *Server) maintenanceChanged(ctx context.Context) {
 			s.log.Warn("reload maintenance", "error", err)
 		}
 	}
+}
+
+// apiTime reads an RFC 3339 time of a body, naming the field when it is
+// not one (the decoder's own time errors name no field).
+func apiTime(field string, raw json.RawMessage) (time.Time, error) {
+	var v string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return time.Time{}, badRequest(field, "%s: must be an RFC 3339 time such as 2026-12-31T18:00:00Z", field)
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil || t.Year() < 1970 || t.Year() > 9999 {
+		return time.Time{}, badRequest(field, "%s: must be an RFC 3339 time such as 2026-12-31T18:00:00Z", field)
+	}
+	return t, nil
 }

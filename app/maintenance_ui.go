@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -147,10 +148,12 @@ func readMaintForm(c echo.Context, m *statuspage.Maintenance) error {
 			if err != nil {
 				return badRequest(k, "%s: choose a date and time", k)
 			}
+			raw, _ := json.Marshal(t)
+			msg := json.RawMessage(raw)
 			if k == "starts_at" {
-				in.StartsAt = &t
+				in.StartsAt = &msg
 			} else {
-				in.EndsAt = &t
+				in.EndsAt = &msg
 			}
 		}
 	}

@@ -107,3 +107,26 @@ func TestMemberWebhookSubscriberAccess(t *testing.T) {
 		}
 	}
 }
+
+// TestBadTimesNameTheirField sends times that are not RFC 3339 and checks
+// the 400 names the field.
+func TestBadTimesNameTheirField(t *testing.T) {
+	e := newTestEnv(t)
+	seedPage(e, "acme")
+	for _, sc := range []struct {
+		path, field string
+		body        map[string]any
+	}{
+		{"/api/v1/maintenance", "starts_at", map[string]any{"title": "x", "starts_at": "nope", "ends_at": "2031-01-07T04:00:00Z"}},
+		{"/api/v1/maintenance", "ends_at", map[string]any{"title": "x", "starts_at": "2031-01-07T02:00:00Z", "ends_at": 5}},
+		{"/api/v1/maintenance", "starts_at", map[string]any{"title": "x", "starts_at": "0000-01-01T00:00:00Z", "ends_at": "2031-01-07T04:00:00Z"}},
+		{"/api/v1/incidents", "started_at", map[string]any{"title": "x", "started_at": "yesterday"}},
+	} {
+		code, raw := e.api("POST", sc.path, sc.body)
+		if code != http.StatusBadRequest || !strings.Contains(string(raw), `"field":"`+sc.field+`"`) {
+			t.Errorf("POST %s %v = %d %s, want 400 naming %s", sc.path, sc.body, code, raw, sc.field)
+		}
+	}
+	e.apiJSON("POST", "/api/v1/maintenance", map[string]any{"title": "ok", "starts_at": "2031-01-07T02:00:00+01:00",
+		"ends_at": "2031-01-07T04:00:00.5Z"}, 201)
+}
