@@ -222,7 +222,7 @@ func (p *pageService) incidentDoc(ctx context.Context, sn *statuspage.Snapshot, 
 
 func (p *pageService) maintDoc(ctx context.Context, sn *statuspage.Snapshot, id int64, base string,
 	now time.Time) (*statuspage.Entry, error) {
-	for _, list := range [][]statuspage.PageMaint{sn.ActiveMaint, sn.Upcoming} {
+	for _, list := range [][]statuspage.PageMaint{sn.ActiveMaint, sn.Upcoming, sn.Completed} {
 		for _, m := range list {
 			if m.ID == id {
 				frame := publicFrame(sn, base, m.Title+" · "+statuspage.StatusTitle(sn.Page.Title))
@@ -259,6 +259,11 @@ func (p *pageService) historyDoc(ctx context.Context, sn *statuspage.Snapshot, m
 	}
 	for _, in := range sn.Visible(list) {
 		v.Incidents = append(v.Incidents, incidentCard(sn, in))
+	}
+	for _, m := range sn.Completed {
+		if !m.Window.End.Before(start) && m.Window.End.Before(end) {
+			v.Maint = append(v.Maint, maintCard(sn, m))
+		}
 	}
 	frame := publicFrame(sn, base, "History · "+statuspage.StatusTitle(sn.Page.Title))
 	return p.html(doc{views.HistoryPublicPage(frame, v), sn.Expires})

@@ -529,3 +529,33 @@ func TestStatusPageTitleEndingInStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestCompletedMaintenanceStays: a one-time window that has ended stays in
+// the history, both feeds and scheduled-maintenances.json (as completed),
+// and its permalink keeps working.
+func TestCompletedMaintenanceStays(t *testing.T) {
+	e := newTestEnv(t)
+	_, _, comps := seedPage(e, "acme")
+	start := time.Now().Add(-2 * time.Hour)
+	m := e.apiJSON("POST", "/api/v1/maintenance", map[string]any{"title": "Router swap", "starts_at": start,
+		"ends_at": start.Add(time.Hour), "component_ids": []any{comps[1]["id"]}}, 201)
+	resp, b := e.get("/status/acme/maintenance/" + id(m))
+	if resp.StatusCode != 200 || !strings.Contains(b, "Router swap") || !strings.Contains(b, "Completed") {
+		t.Errorf("permalink of a completed maintenance: %d\n%s", resp.StatusCode, b)
+	}
+	if _, b := e.get("/status/acme/history"); !strings.Contains(b, "Router swap") {
+		t.Errorf("history lacks the completed maintenance:\n%s", b)
+	}
+	for _, feed := range []string{"/status/acme/feed.rss", "/status/acme/feed.atom"} {
+		if _, b := e.get(feed); !strings.Contains(b, "Router swap (Completed)") {
+			t.Errorf("%s lacks the completed maintenance:\n%s", feed, b)
+		}
+	}
+	_, b = e.get("/status/acme/api/v2/scheduled-maintenances.json")
+	if !strings.Contains(b, "Router swap") || !strings.Contains(b, `"status": "completed"`) {
+		t.Errorf("scheduled-maintenances.json lacks it as completed:\n%s", b)
+	}
+	if _, b := e.get("/status/acme"); strings.Contains(b, "Router swap") {
+		t.Error("the main page still lists an ended maintenance")
+	}
+}

@@ -67,7 +67,7 @@ func incidentCard(sn *statuspage.Snapshot, in statuspage.PageIncident) views.Inc
 
 func maintCard(sn *statuspage.Snapshot, m statuspage.PageMaint) views.MaintCard {
 	c := views.MaintCard{ID: m.ID, Title: m.Title, When: sn.Window(m.Window), HTML: statuspage.Markdown(m.Description),
-		Active: m.Active}
+		Active: m.Active, Completed: m.Done}
 	for _, a := range m.Affected {
 		c.Components = append(c.Components, label(a))
 	}

@@ -71,6 +71,7 @@ type MaintCard struct {
 	When       string
 	HTML       string
 	Active     bool
+	Completed  bool
 	Components []ComponentLabel
 }
 

@@ -34,11 +34,22 @@ func (sn *Snapshot) feedItems(base string) []FeedItem {
 		out = append(out, FeedItem{ID: base + "/incidents/" + sid(in.ID), Title: in.Title + " (" + StatusWord(in.Status) + ")",
 			Link: base + "/incidents/" + sid(in.ID), Updated: sn.PageTime(in.UpdatedAt).UTC(), HTML: b.String()})
 	}
-	for _, list := range [][]PageMaint{sn.ActiveMaint, sn.Upcoming} {
+	done := sn.Completed
+	if len(done) > 50 {
+		done = done[:50]
+	}
+	for _, list := range [][]PageMaint{sn.ActiveMaint, sn.Upcoming, done} {
 		for _, m := range list {
 			when := sn.Window(m.Window)
-			out = append(out, FeedItem{ID: base + "/maintenance/" + sid(m.ID), Title: "Maintenance: " + m.Title,
-				Link: base + "/maintenance/" + sid(m.ID), Updated: sn.PageTime(m.UpdatedAt).UTC(),
+			title, updated := "Maintenance: "+m.Title, sn.PageTime(m.UpdatedAt).UTC()
+			if m.Done {
+				title += " (" + StatusWord("completed") + ")"
+				if m.Window.End.After(updated) {
+					updated = m.Window.End
+				}
+			}
+			out = append(out, FeedItem{ID: base + "/maintenance/" + sid(m.ID), Title: title,
+				Link: base + "/maintenance/" + sid(m.ID), Updated: updated,
 				HTML: "<p>" + html.EscapeString(when) + "</p>\n" + Markdown(m.Description)})
 		}
 	}

@@ -22,6 +22,7 @@ type Snapshot struct {
 	Incidents   []PageIncident // every incident of the last Days days, newest first
 	ActiveMaint []PageMaint
 	Upcoming    []PageMaint
+	Completed   []PageMaint // one-time windows that have ended, latest end first
 	Status      string // worst component status
 	Indicator   string // none minor major critical maintenance
 	Description string
@@ -81,6 +82,7 @@ type PageMaint struct {
 	Window   Window
 	Affected []AffectedComponent
 	Active   bool
+	Done     bool // a one-time window that has ended
 }
 
 type interval struct {
@@ -317,16 +319,22 @@ func (sn *Snapshot) maintenance(ms []Maintenance, now time.Time, byID map[int64]
 		}
 		sn.bump(m.UpdatedAt)
 		if w, ok := m.Active(now); ok {
-			sn.ActiveMaint = append(sn.ActiveMaint, PageMaint{m, w, aff, true})
+			sn.ActiveMaint = append(sn.ActiveMaint, PageMaint{m, w, aff, true, false})
 			for _, a := range aff {
 				under[a.ID] = true
 			}
 			continue
 		}
 		if w, ok := m.Next(now); ok {
-			sn.Upcoming = append(sn.Upcoming, PageMaint{m, w, aff, false})
+			sn.Upcoming = append(sn.Upcoming, PageMaint{m, w, aff, false, false})
+			continue
+		}
+		if m.Kind == "once" && m.EndsAt > 0 && m.EndsAt <= now.UnixMilli() {
+			w := Window{time.UnixMilli(m.StartsAt).UTC(), time.UnixMilli(m.EndsAt).UTC()}
+			sn.Completed = append(sn.Completed, PageMaint{m, w, aff, false, true})
 		}
 	}
+	sort.Slice(sn.Completed, func(i, j int) bool { return sn.Completed[i].Window.End.After(sn.Completed[j].Window.End) })
 	sort.Slice(sn.Upcoming, func(i, j int) bool { return sn.Upcoming[i].Window.Start.Before(sn.Upcoming[j].Window.Start) })
 	return under
 }

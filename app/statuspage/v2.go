@@ -199,7 +199,7 @@ func (sn *Snapshot) v2Maint(m PageMaint, base string, now time.Time) v2Incident 
 	status := "scheduled"
 	if m.Active {
 		status = "in_progress"
-	} else if !m.Window.End.After(now) {
+	} else if m.Done || !m.Window.End.After(now) {
 		status = "completed"
 	}
 	start, end := m.Window.Start.UnixMilli(), m.Window.End.UnixMilli()
@@ -263,7 +263,7 @@ func (sn *Snapshot) V2(doc, base string, now time.Time) ([]byte, bool) {
 	case "incidents/unresolved":
 		body["incidents"] = incs(sn.Open)
 	case "scheduled-maintenances":
-		body["scheduled_maintenances"] = maints(sn.ActiveMaint, sn.Upcoming)
+		body["scheduled_maintenances"] = maints(sn.ActiveMaint, sn.Upcoming, sn.Completed)
 	case "scheduled-maintenances/upcoming":
 		body["scheduled_maintenances"] = maints(sn.Upcoming)
 	case "scheduled-maintenances/active":
