@@ -23,8 +23,8 @@ type Snapshot struct {
 	ActiveMaint []PageMaint
 	Upcoming    []PageMaint
 	Completed   []PageMaint // one-time windows that have ended, latest end first
-	Status      string // worst component status
-	Indicator   string // none minor major critical maintenance
+	Status      string      // worst component status
+	Indicator   string      // none minor major critical maintenance
 	Description string
 	UpdatedAt   int64
 	// Expires is when the snapshot must be rebuilt even without a change
