@@ -147,6 +147,17 @@ func bindMonitorJSON(c echo.Context, in *monitorInput) error {
 // spec turns an input into a validated checks.Spec.
 func (s *Server) specOf(in monitorInput) (checks.Spec, error) {
 	sp := checks.Spec{Config: in.Config, ConfirmRecheck: true}
+	// Leaving a number out takes its default; an explicit 0 is refused
+	// rather than silently replaced.
+	for _, f := range []struct {
+		name string
+		v    *int
+	}{{"interval_seconds", in.IntervalSeconds}, {"timeout_seconds", in.TimeoutSeconds},
+		{"failure_threshold", in.FailureThreshold}, {"recovery_threshold", in.RecoveryThreshold}} {
+		if f.v != nil && *f.v == 0 {
+			return sp, badRequest(f.name, "%s: must not be 0; leave it out for the default", f.name)
+		}
+	}
 	deref(&sp.Name, in.Name)
 	deref(&sp.Type, in.Type)
 	deref(&sp.IntervalSeconds, in.IntervalSeconds)

@@ -110,7 +110,7 @@ func TestMonitorAPIValidation(t *testing.T) {
 		{"bad dns name", `{"name":"x","type":"dns","target":"exa mple.com"}`, "target"},
 		{"bad cron", `{"name":"x","type":"push","push_cron":"61 * * * *"}`, "push_cron"},
 		{"bad time zone", `{"name":"x","type":"push","push_cron":"0 3 * * *","push_timezone":"Mars/Base"}`, "push_timezone"},
-		{"negative threshold", `{"name":"x","type":"http","url":"http://a.example","failure_threshold":0}`, ""},
+		{"zero threshold", `{"name":"x","type":"http","url":"http://a.example","failure_threshold":0}`, "failure_threshold"},
 		{"unknown field", `{"name":"x","type":"http","url":"http://a.example","colour":"red"}`, "colour"},
 		{"bad loss", `{"name":"x","type":"ping","target":"127.0.0.1","max_loss_percent":120}`, "max_loss_percent"},
 	}

@@ -191,3 +191,39 @@ func TestMonitorSecretsAreBounded(t *testing.T) {
 		"url": "http://127.0.0.1:1/", "enabled": false, "bearer_token": strings.Repeat("s", 4096)}, http.StatusCreated)
 	e.apiJSON("PATCH", fmt.Sprintf("/api/v1/monitors/%v", m["id"]), map[string]any{"name": "y"}, http.StatusOK)
 }
+
+// An explicit 0 is refused with the field named instead of being replaced
+// by the default; leaving the field out takes the default. cert_warn_days
+// 0 means "never warn" and stays 0.
+func TestMonitorExplicitZero(t *testing.T) {
+	e := newTestEnv(t)
+	for _, f := range []string{"interval_seconds", "timeout_seconds", "failure_threshold", "recovery_threshold"} {
+		code, body := e.api("POST", "/api/v1/monitors",
+			`{"name":"x","type":"tcp","target":"127.0.0.1:9","`+f+`":0}`)
+		if code != http.StatusBadRequest || errorField(t, body) != f {
+			t.Errorf("%s 0: %d %s, want 400 naming it", f, code, body)
+		}
+	}
+	m := e.apiJSON("POST", "/api/v1/monitors", map[string]any{"name": "d", "type": "tcp", "target": "127.0.0.1:9"},
+		http.StatusCreated)
+	if m["interval_seconds"] != float64(60) || m["timeout_seconds"] != float64(10) {
+		t.Errorf("defaults: %v %v", m["interval_seconds"], m["timeout_seconds"])
+	}
+	for _, typ := range []map[string]any{{"type": "tls", "target": "127.0.0.1:443"},
+		{"type": "http", "url": "https://127.0.0.1/"}} {
+		typ["name"], typ["cert_warn_days"] = "c", 0
+		m := e.apiJSON("POST", "/api/v1/monitors", typ, http.StatusCreated)
+		if m["cert_warn_days"] != float64(0) {
+			t.Errorf("%s cert_warn_days 0 came back as %v", typ["type"], m["cert_warn_days"])
+		}
+		m = e.apiJSON("PATCH", fmt.Sprintf("/api/v1/monitors/%v", m["id"]), map[string]any{"name": "c2"}, http.StatusOK)
+		if m["cert_warn_days"] != float64(0) {
+			t.Errorf("%s cert_warn_days after a PATCH: %v, want 0", typ["type"], m["cert_warn_days"])
+		}
+		delete(typ, "cert_warn_days")
+		m = e.apiJSON("POST", "/api/v1/monitors", typ, http.StatusCreated)
+		if m["cert_warn_days"] != float64(14) {
+			t.Errorf("%s cert_warn_days left out: %v, want 14", typ["type"], m["cert_warn_days"])
+		}
+	}
+}

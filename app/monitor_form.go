@@ -124,6 +124,14 @@ func (s *Server) formFailed(c echo.Context, err error, form url.Values, v views.
 	return s.renderMonitorForm(c, http.StatusBadRequest, v)
 }
 
+// itoaPtr shows an optional number ("" when not set).
+func itoaPtr(p *int) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.Itoa(*p)
+}
+
 func formHasField(f string) bool {
 	switch f {
 	case "json_assertions", "status", "enabled":
@@ -291,7 +299,15 @@ func configFromForm(form url.Values, c *checks.Config, str func(string) *string,
 		}
 	}
 	intField("degraded_latency_ms", &c.DegradedLatencyMS)
-	intField("cert_warn_days", &c.CertWarnDays)
+	if p := str("cert_warn_days"); p != nil && err == nil {
+		if *p == "" {
+			c.CertWarnDays = nil
+		} else if n, e := strconv.Atoi(*p); e != nil {
+			return badRequest("cert_warn_days", "cert_warn_days: must be a whole number")
+		} else {
+			c.CertWarnDays = &n
+		}
+	}
 	text("record_type", &c.RecordType)
 	text("dns_server", &c.DNSServer)
 	text("dns_protocol", &c.DNSProtocol)
@@ -373,7 +389,7 @@ func formValues(m store.Monitor) map[string]string {
 		"verify_tls":       onOff(c.VerifyTLS == nil || *c.VerifyTLS), "max_redirects": itoa0(c.MaxRedirects),
 		"max_body_bytes": strconv.FormatInt(c.MaxBodyBytes, 10), "keyword": c.Keyword,
 		"keyword_absent": onOff(c.KeywordAbsent), "keyword_case_sensitive": onOff(c.KeywordCaseSensitive),
-		"degraded_latency_ms": itoa0(c.DegradedLatencyMS), "cert_warn_days": itoa0(c.CertWarnDays),
+		"degraded_latency_ms": itoa0(c.DegradedLatencyMS), "cert_warn_days": itoaPtr(c.CertWarnDays),
 		"record_type": c.RecordType, "dns_server": c.DNSServer, "dns_protocol": c.DNSProtocol,
 		"expect": strings.Join(c.Expect, ", "), "expect_mode": c.ExpectMode, "expect_rcode": c.ExpectRcode,
 		"send": c.Send, "expect_reply": c.ExpectReply, "ping_count": itoa0(c.PingCount),

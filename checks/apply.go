@@ -127,7 +127,7 @@ func (e *Engine) certEvent(ctx context.Context, tx *sql.Tx, m *store.Monitor, ou
 	}
 	info, _ := json.Marshal(out.Cert)
 	m.CertInfo, m.CertExpiresAt = string(info), out.Cert.NotAfter.UnixMilli()
-	warn := ParseConfig(m.Config).CertWarnDays
+	warn := ParseConfig(m.Config).WarnDays()
 	days := DaysLeft(at, out.Cert.NotAfter)
 	if out.CertUnverified || warn <= 0 || days >= warn || (m.CertAlertedAt != 0 && at.Sub(store.Time(m.CertAlertedAt)) < 24*time.Hour) {
 		return nil

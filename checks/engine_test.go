@@ -276,7 +276,7 @@ func TestRollupsAndUptime(t *testing.T) {
 func TestCertificateExpiringOncePerDay(t *testing.T) {
 	e := newEngineEnv(t)
 	m, err := e.st.CreateMonitor(context.Background(), store.Monitor{TeamID: e.teamID, Name: "cert", Type: "tls",
-		Target: "shop.example:443", Config: ConfigJSON(Config{CertWarnDays: 14}), IntervalSeconds: 3600,
+		Target: "shop.example:443", Config: ConfigJSON(Config{CertWarnDays: intPtr(14)}), IntervalSeconds: 3600,
 		TimeoutSeconds: 5, FailureThreshold: 1, RecoveryThreshold: 1, Enabled: true, Tags: []string{"shop"}})
 	if err != nil {
 		t.Fatal(err)
@@ -364,7 +364,7 @@ func TestEngineHeartbeatMissed(t *testing.T) {
 func TestUnverifiedCertificateSendsNoExpiring(t *testing.T) {
 	e := newEngineEnv(t)
 	m, err := e.st.CreateMonitor(context.Background(), store.Monitor{TeamID: e.teamID, Name: "cert", Type: "tls",
-		Target: "shop.example:443", Config: ConfigJSON(Config{CertWarnDays: 14}), IntervalSeconds: 3600,
+		Target: "shop.example:443", Config: ConfigJSON(Config{CertWarnDays: intPtr(14)}), IntervalSeconds: 3600,
 		TimeoutSeconds: 5, FailureThreshold: 1, RecoveryThreshold: 1, Enabled: true})
 	if err != nil {
 		t.Fatal(err)

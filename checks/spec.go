@@ -47,8 +47,9 @@ type Config struct {
 
 	// http, tcp, dns, ping: slower than this is degraded (0 = never).
 	DegradedLatencyMS int `json:"degraded_latency_ms,omitempty"`
-	// http (https URLs) and tls: warn this many days before expiry.
-	CertWarnDays int `json:"cert_warn_days,omitempty"`
+	// http (https URLs) and tls: warn this many days before expiry; 0 never
+	// warns, nil (not given) is DefaultCertWarnDays.
+	CertWarnDays *int `json:"cert_warn_days,omitempty"`
 
 	// dns
 	RecordType  string   `json:"record_type,omitempty"`
@@ -73,6 +74,19 @@ type Config struct {
 	GraceSeconds  int    `json:"grace_seconds,omitempty"`
 	MaxRunSeconds int    `json:"max_run_seconds,omitempty"`
 }
+
+// DefaultCertWarnDays is the certificate warning when none is given.
+const DefaultCertWarnDays = 14
+
+// WarnDays is the certificate warning in days (0: never warn).
+func (c Config) WarnDays() int {
+	if c.CertWarnDays == nil {
+		return DefaultCertWarnDays
+	}
+	return *c.CertWarnDays
+}
+
+func intPtr(n int) *int { return &n }
 
 // FlexList is a list of strings that also accepts, in JSON, a single
 // comma-separated string and numbers (so [200, 301], "200-299, 301" and
@@ -182,12 +196,12 @@ func (s *Spec) Defaults() {
 		if c.MaxBodyBytes == 0 {
 			c.MaxBodyBytes = 1 << 20
 		}
-		if c.CertWarnDays == 0 {
-			c.CertWarnDays = 14
+		if c.CertWarnDays == nil {
+			c.CertWarnDays = intPtr(DefaultCertWarnDays)
 		}
 	case "tls":
-		if c.CertWarnDays == 0 {
-			c.CertWarnDays = 14
+		if c.CertWarnDays == nil {
+			c.CertWarnDays = intPtr(DefaultCertWarnDays)
 		}
 	case "dns":
 		c.RecordType = strings.ToUpper(c.RecordType)
@@ -253,7 +267,7 @@ func (s *Spec) Validate(restrictTargets bool) error {
 	if s.Config.DegradedLatencyMS < 0 || s.Config.DegradedLatencyMS > 300000 {
 		return bad("degraded_latency_ms", "must be from 0 (off) to 300000")
 	}
-	if s.Config.CertWarnDays < 0 || s.Config.CertWarnDays > 365 {
+	if w := s.Config.CertWarnDays; w != nil && (*w < 0 || *w > 365) {
 		return bad("cert_warn_days", "must be from 0 to 365 days")
 	}
 	if err := validSizes(&s.Config); err != nil {

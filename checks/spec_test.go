@@ -226,3 +226,27 @@ func manyHeaders(n int) map[string]string {
 	}
 	return h
 }
+
+// cert_warn_days 0 means never warn; only a missing value takes 14.
+func TestCertWarnDaysZeroStays(t *testing.T) {
+	for _, typ := range []string{"http", "tls"} {
+		sp := Spec{Name: "a", Type: typ, Target: "https://x.example/", Config: Config{CertWarnDays: intPtr(0)}}
+		if typ == "tls" {
+			sp.Target = "x.example"
+		}
+		sp.Defaults()
+		if err := sp.Validate(false); err != nil || sp.Config.WarnDays() != 0 {
+			t.Errorf("%s: warn %d (%v), want 0", typ, sp.Config.WarnDays(), err)
+		}
+		sp.Config.CertWarnDays = nil
+		sp.Defaults()
+		if sp.Config.WarnDays() != 14 {
+			t.Errorf("%s: default warn %d, want 14", typ, sp.Config.WarnDays())
+		}
+	}
+	var c Config
+	json.Unmarshal([]byte(ConfigJSON(Config{CertWarnDays: intPtr(0)})), &c)
+	if c.CertWarnDays == nil || *c.CertWarnDays != 0 {
+		t.Errorf("0 is not kept in the stored config: %s", ConfigJSON(Config{CertWarnDays: intPtr(0)}))
+	}
+}

@@ -44,7 +44,7 @@ func (c *Checker) checkTLS(ctx context.Context, j Job) Outcome {
 		out.CertUnverified = true
 		return out
 	}
-	out := c.expiryOutcome(leaf, j.Config.CertWarnDays, latency)
+	out := c.expiryOutcome(leaf, j.Config.WarnDays(), latency)
 	if out.Status == store.ResultUp {
 		out = finishLatency(out, j.Config.DegradedLatencyMS)
 	}
@@ -71,7 +71,7 @@ func (c *Checker) unverifiedOutcome(leaf *x509.Certificate, host string, j Job, 
 		out.Cert = certInfo(leaf)
 		return out
 	}
-	out := c.expiryOutcome(leaf, j.Config.CertWarnDays, latency)
+	out := c.expiryOutcome(leaf, j.Config.WarnDays(), latency)
 	out.Reason += " (chain not verified)"
 	if out.Status == store.ResultUp {
 		out = finishLatency(out, j.Config.DegradedLatencyMS)

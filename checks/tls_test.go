@@ -106,7 +106,7 @@ func TestTLSCheck(t *testing.T) {
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			addr := serveTLS(t, sc.chain, sc.key)
-			out := c.Run(context.Background(), Job{Type: "tls", Target: addr, Config: Config{CertWarnDays: 14},
+			out := c.Run(context.Background(), Job{Type: "tls", Target: addr, Config: Config{CertWarnDays: intPtr(14)},
 				Timeout: 2 * time.Second})
 			if out.Status != sc.want || !strings.Contains(out.Reason, sc.reason) {
 				t.Errorf("got %d %q, want %d containing %q", out.Status, out.Reason, sc.want, sc.reason)
@@ -180,7 +180,7 @@ func TestTLSCheckWithoutVerification(t *testing.T) {
 		t.Run(sc.name, func(t *testing.T) {
 			addr := serveTLS(t, [][]byte{sc.chain}, sc.key)
 			out := c.Run(context.Background(), Job{Type: "tls", Target: addr,
-				Config: Config{CertWarnDays: 14, VerifyTLS: sc.verify}, Timeout: 2 * time.Second})
+				Config: Config{CertWarnDays: intPtr(14), VerifyTLS: sc.verify}, Timeout: 2 * time.Second})
 			if out.Status != sc.want || !strings.Contains(out.Reason, sc.reason) {
 				t.Errorf("got %d %q, want %d containing %q", out.Status, out.Reason, sc.want, sc.reason)
 			}
