@@ -227,3 +227,25 @@ func TestMonitorExplicitZero(t *testing.T) {
 		}
 	}
 }
+
+// Unknown paths under a push URL are 404s that store nothing, not the
+// sign-in page.
+func TestPushUnknownSubpathIsNotFound(t *testing.T) {
+	e := newTestEnv(t)
+	m := e.apiJSON("POST", "/api/v1/monitors", map[string]any{"name": "B", "type": "push"}, http.StatusCreated)
+	path := strings.TrimPrefix(m["push_url"].(string), e.URL)
+	for _, p := range []string{path + "/bogus", path + "/", path + "/start/x", "/api/push/unknowntoken123/bogus",
+		"/api/push/", "/api/push"} {
+		for _, method := range []string{"GET", "POST"} {
+			code, body := e.do(method, p, "", nil)
+			if code != http.StatusNotFound || strings.Contains(strings.ToLower(string(body)), "<form") {
+				t.Errorf("%s %s: %d %.200s, want 404", method, p, code, body)
+			}
+		}
+	}
+	var n int
+	e.store.R.QueryRow(`SELECT COUNT(*) FROM check_results`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d results stored", n)
+	}
+}

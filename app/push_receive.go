@@ -23,6 +23,9 @@ func (s *Server) pushPing(c echo.Context) error  { return s.pushReceive(c, check
 func (s *Server) pushStart(c echo.Context) error { return s.pushReceive(c, checks.PushStart) }
 func (s *Server) pushFail(c echo.Context) error  { return s.pushReceive(c, checks.PushFail) }
 
+// pushUnknown answers paths under /api/push that are no push URL.
+func (s *Server) pushUnknown(echo.Context) error { return notFound("push monitor") }
+
 func (s *Server) pushReceive(c echo.Context, kind checks.PushKind) error {
 	token := c.Param("token")
 	if len(token) < 8 || len(token) > 64 {

@@ -218,6 +218,9 @@ func (s *Server) routes() {
 		e.Add(m, "/api/push/:token/start", s.pushStart)
 		e.Add(m, "/api/push/:token/fail", s.pushFail)
 	}
+	// Anything else under /api/push is a 404, not the sign-in page.
+	e.Any("/api/push", s.pushUnknown)
+	e.Any("/api/push/*", s.pushUnknown)
 	// -- status pages (public) --
 	e.GET("/status/:slug", s.statusPublic)
 	e.HEAD("/status/:slug", s.statusPublic)
