@@ -36,6 +36,19 @@ func (s *Server) ingestPreflight(c echo.Context) error {
 	return c.NoContent(http.StatusOK)
 }
 
+// ingestWrongMethod answers a method ingest does not take with 405 and a
+// detail, instead of the dashboard's redirect to sign in.
+func (s *Server) ingestWrongMethod(c echo.Context) error {
+	ingestCORS(c)
+	allow := "POST, OPTIONS"
+	if strings.Contains(c.Path(), "/store/") {
+		allow = "GET, POST, OPTIONS"
+	}
+	c.Response().Header().Set("Allow", allow)
+	return ingestAnswer(c, &issues.IngestError{Status: http.StatusMethodNotAllowed,
+		Detail: "method " + c.Request().Method + " is not allowed; send POST"})
+}
+
 // ingestEnvelope accepts POST /api/{project_id}/envelope/.
 func (s *Server) ingestEnvelope(c echo.Context) error { return s.ingest(c, "envelope") }
 

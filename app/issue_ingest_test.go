@@ -515,3 +515,19 @@ func TestIngestEventItemWithoutID(t *testing.T) {
 		}
 	}
 }
+
+// A method ingest does not take is 405 with a detail, not the dashboard's
+// redirect to the sign-in page (which an SDK would follow to a 200).
+func TestIngestWrongMethod(t *testing.T) {
+	e := newTestEnv(t)
+	pid, key, _ := e.newSentryProject("methods")
+	for _, m := range []string{"PUT", "PATCH", "DELETE"} {
+		for _, kind := range []string{"envelope", "store"} {
+			path := fmt.Sprintf("/api/%d/%s/?sentry_key=%s", pid, kind, key)
+			code, h, body := e.ingest(ingestReq{method: m, path: path, body: []byte("{}")})
+			if code != http.StatusMethodNotAllowed || body["detail"] == nil || !strings.Contains(h.Get("Allow"), "POST") {
+				t.Errorf("%s %s: %d %v Allow=%q, want 405 with a detail", m, kind, code, body, h.Get("Allow"))
+			}
+		}
+	}
+}

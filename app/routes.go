@@ -240,5 +240,8 @@ func (s *Server) routes() {
 	e.OPTIONS("/api/:project_id/store/", s.ingestPreflight)
 	e.POST("/api/:project_id/envelope", s.ingestEnvelope)
 	e.POST("/api/:project_id/store", s.ingestStore)
+	for _, path := range []string{"/api/:project_id/envelope/", "/api/:project_id/store/"} {
+		e.Match([]string{http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodHead}, path, s.ingestWrongMethod)
+	}
 	api.Any("/*", func(c echo.Context) error { return notFound("API route") })
 }
