@@ -216,7 +216,7 @@ func (p *pageService) incidentDoc(ctx context.Context, sn *statuspage.Snapshot, 
 	if len(vis) == 0 {
 		return nil, errNoResource
 	}
-	frame := publicFrame(sn, base, in.Title+" · "+statuspage.StatusTitle(sn.Page.Title))
+	frame := publicFrame(sn, base, vis[0].Title+" · "+statuspage.StatusTitle(sn.Page.Title))
 	return p.html(doc{views.IncidentPublicPage(frame, incidentCard(sn, vis[0])), sn.Expires})
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -245,7 +246,7 @@ func TestStatusPageCaching(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		_, b := e.get("/status/acme")
-		if strings.Contains(b, "Major Service Outage") && strings.Contains(b, "api health is down") {
+		if strings.Contains(b, "Major Service Outage") && strings.Contains(b, "Reduced availability of API") {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -506,10 +507,10 @@ func TestAutoIncidentOnPageWithHumanUpdate(t *testing.T) {
 	}
 	spWaitFor(t, "the page to show the update", func() bool {
 		_, b := e.get("/status/acme")
-		return strings.Contains(b, "api health is down") && strings.Contains(b, "<strong>recovering</strong>")
+		return strings.Contains(b, "Reduced availability of API") && strings.Contains(b, "<strong>recovering</strong>")
 	})
 	e.apiJSON("PATCH", "/api/v1/status-pages/1", map[string]any{"show_auto_incidents": false}, 200)
-	if _, b := e.get("/status/acme"); strings.Contains(b, ">api health is down<") {
+	if _, b := e.get("/status/acme"); strings.Contains(b, ">Reduced availability of API<") {
 		t.Error("the page shows monitor incidents although it was told not to")
 	}
 }
@@ -557,5 +558,77 @@ func TestCompletedMaintenanceStays(t *testing.T) {
 	}
 	if _, b := e.get("/status/acme"); strings.Contains(b, "Router swap") {
 		t.Error("the main page still lists an ended maintenance")
+	}
+}
+
+// TestAutoIncidentKeepsMonitorDetailsInternal: the check's reason an
+// incident was opened or resolved with stays on the dashboard; pages,
+// feeds, JSON and subscriber messages get a neutral text.
+func TestAutoIncidentKeepsMonitorDetailsInternal(t *testing.T) {
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer recv.Close()
+	e := newTestEnv(t)
+	ctx := context.Background()
+	page, mon, _ := seedPage(e, "acme")
+	e.apiJSON("POST", "/api/v1/status-pages/"+id(page)+"/subscribers", map[string]any{"kind": "webhook",
+		"url": recv.URL}, http.StatusCreated)
+	spWaitFor(t, "the notifier to start", func() bool {
+		_, found, _ := e.srv.sp().db.Cursor(ctx, "statuspage_events")
+		return found
+	})
+	var incID int64
+	if err := e.store.Write(ctx, func(tx *sql.Tx) error {
+		var err error
+		incID, err = store.OpenMonitorIncident(ctx, tx, e.TeamID, mon, "api health is down",
+			"Automatically opened: connection refused (flapping: thresholds doubled)", store.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.Write(ctx, func(tx *sql.Tx) error {
+		_, err := store.ResolveMonitorIncident(ctx, tx, mon, "Recovered (now up): HTTP 200 in 12 ms", store.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var sent string
+	spWaitFor(t, "both messages to be queued", func() bool {
+		rows, err := e.store.R.Query(`SELECT subject || ' ' || body || ' ' || payload FROM subscriber_deliveries`)
+		if err != nil {
+			return false
+		}
+		defer rows.Close()
+		var all []string
+		for rows.Next() {
+			var s string
+			rows.Scan(&s)
+			all = append(all, s)
+		}
+		sent = strings.Join(all, "\n")
+		return len(all) == 2
+	})
+	secret := []string{"connection refused", "flapping", "Automatically opened", "HTTP 200 in 12 ms", "api health"}
+	docs := map[string]string{"messages": sent}
+	for _, path := range []string{"/status/acme", "/status/acme/history", "/status/acme/incidents/" + itoa(incID),
+		"/status/acme/feed.rss", "/status/acme/feed.atom", "/status/acme/api/v2/incidents.json"} {
+		_, docs[path] = e.get(path)
+	}
+	for name, b := range docs {
+		for _, s := range secret {
+			if strings.Contains(b, s) {
+				i := strings.Index(b, s)
+				t.Errorf("%s shows %q: …%s…", name, s, b[max(0, i-200):min(len(b), i+100)])
+			}
+		}
+		if name != "/status/acme" && !strings.Contains(b, "Reduced availability of API") {
+			t.Errorf("%s lacks the neutral title", name)
+		}
+	}
+	if !strings.Contains(docs["/status/acme/incidents/"+itoa(incID)], "We are investigating reduced availability of API.") {
+		t.Error("the incident page lacks the neutral first update")
+	}
+	got := e.apiJSON("GET", "/api/v1/incidents/"+itoa(incID), nil, 200)
+	if raw := fmt.Sprint(got); !strings.Contains(raw, "connection refused") || !strings.Contains(raw, "api health is down") {
+		t.Errorf("the team's API lost the technical reason: %s", raw)
 	}
 }

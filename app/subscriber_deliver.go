@@ -350,9 +350,16 @@ func (p *pageService) fanOut(ctx context.Context, teamID int64, evs []*spEvent) 
 			if !shown {
 				continue
 			}
+			ev := *e
+			if e.incident != nil && sn != nil {
+				// Mails say what the page says, not the monitor's reason.
+				if vis := sn.Visible([]statuspage.Incident{*e.incident}); len(vis) == 1 {
+					ev.title, ev.body = vis[0].Title, vis[0].PublicBody(e.status, e.body)
+				}
+			}
 			for _, sub := range subs {
 				if sub.Wants(comps) {
-					out = append(out, p.delivery(pg, sub, *e, comps))
+					out = append(out, p.delivery(pg, sub, ev, comps))
 				}
 			}
 		}

@@ -76,13 +76,13 @@ func TestSubscribersHearEveryEventOnce(t *testing.T) {
 		auto, err = store.OpenMonitorIncident(ctx, tx, e.TeamID, mon, "api health is down", "connection refused", store.Now())
 		return err
 	})
-	want = append(want, "incident.created api health is down")
+	want = append(want, "incident.created Reduced availability of API")
 	waitAll("the monitor's incident")
 	monitorWrite(func(tx *sql.Tx) error {
 		_, err := store.ResolveMonitorIncident(ctx, tx, mon, "Recovered", store.Now())
 		return err
 	})
-	want = append(want, "incident.resolved api health is down")
+	want = append(want, "incident.resolved Reduced availability of API")
 	waitAll("the monitor's recovery")
 
 	// Deleting the newest incident frees the highest update ids.

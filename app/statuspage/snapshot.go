@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/bitwobbly/bitwobbly/store"
@@ -148,7 +149,7 @@ func (d *DB) Build(ctx context.Context, p Page, now time.Time) (*Snapshot, error
 				class = "degraded"
 			}
 			if a.Status != Operational && a.Status != UnderMaint {
-				perComp[a.ID] = append(perComp[a.ID], interval{in.StartedAt, end, class, in.Title})
+				perComp[a.ID] = append(perComp[a.ID], interval{in.StartedAt, end, class, pi.Title})
 			}
 			if in.ResolvedAt == 0 {
 				openStatus[a.ID] = Worse(openStatus[a.ID], a.Status)
@@ -287,7 +288,50 @@ func (sn *Snapshot) pageIncident(in Incident, p Page, byID map[int64]*Component,
 			}
 		}
 	}
-	return pi, len(pi.Affected) > 0
+	if len(pi.Affected) == 0 {
+		return pi, false
+	}
+	if in.Source == "monitor" {
+		pi.Title = "Reduced availability of " + pi.componentNames()
+		pi.Updates = make([]Update, len(in.Updates))
+		for i, u := range in.Updates {
+			u.Body = pi.PublicBody(u.Status, u.Body)
+			pi.Updates[i] = u
+		}
+	}
+	return pi, true
+}
+
+// PublicBody is the text pages, feeds, JSON and subscriber mails show for
+// an update body of pi: what a monitor wrote when it opened or resolved
+// the incident (the check's technical reason) becomes a neutral sentence
+// about the affected components; anything a person wrote stays.
+func (pi PageIncident) PublicBody(status, body string) string {
+	if pi.Source != "monitor" || !(strings.HasPrefix(body, "Automatically opened") ||
+		strings.HasPrefix(body, "Recovered (now ")) {
+		return body
+	}
+	if status == "resolved" {
+		return "Availability of " + pi.componentNames() + " has recovered."
+	}
+	return "We are investigating reduced availability of " + pi.componentNames() + "."
+}
+
+// componentNames lists the affected components: "API", "API and Website",
+// "API, Website and Database".
+func (pi PageIncident) componentNames() string {
+	names := make([]string, len(pi.Affected))
+	for i, a := range pi.Affected {
+		names[i] = a.Name
+	}
+	switch n := len(names); n {
+	case 0:
+		return "our services"
+	case 1:
+		return names[0]
+	default:
+		return strings.Join(names[:n-1], ", ") + " and " + names[n-1]
+	}
 }
 
 // maintenance fills active and upcoming windows and returns the set of
