@@ -23,17 +23,27 @@ type CheckResult struct {
 	Reason    string
 }
 
-// InsertResult stores one check result inside tx. A result with the same
-// monitor and millisecond replaces the earlier one.
+// InsertResult stores one check result inside tx. When the monitor already
+// has a result in the same millisecond (two pushes at once), this one is
+// stored a millisecond later, so neither is lost.
 func InsertResult(ctx context.Context, tx *sql.Tx, r CheckResult) error {
 	latency := sql.NullInt64{Int64: r.LatencyMS, Valid: r.LatencyMS >= 0}
-	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO check_results(monitor_id, checked_at, status, latency_ms, reason)
-		VALUES (?, ?, ?, ?, ?)`, r.MonitorID, r.CheckedAt, r.Status, latency, r.Reason)
-	if err != nil {
-		return fmt.Errorf("store: insert result: %w", err)
+	for at, tries := r.CheckedAt, 0; tries < maxResultBumps; at, tries = at+1, tries+1 {
+		res, err := tx.ExecContext(ctx, `INSERT INTO check_results(monitor_id, checked_at, status, latency_ms, reason)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT(monitor_id, checked_at) DO NOTHING`,
+			r.MonitorID, at, r.Status, latency, r.Reason)
+		if err != nil {
+			return fmt.Errorf("store: insert result: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return nil
+		}
 	}
-	return nil
+	return fmt.Errorf("store: insert result: %d results of monitor %d within %d ms", maxResultBumps, r.MonitorID, maxResultBumps)
 }
+
+// maxResultBumps bounds how far a result moves to find a free millisecond.
+const maxResultBumps = 1000
 
 // Results lists a monitor's results in [from, to), newest first, at most
 // limit, continuing before the checked_at cursor when it is not 0.

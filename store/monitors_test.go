@@ -94,3 +94,40 @@ func TestDeleteMonitorResolvesItsIncident(t *testing.T) {
 		t.Errorf("deleting it again: %v, want ErrNotFound", err)
 	}
 }
+
+// Two different results of a monitor in the same millisecond are both
+// kept (the second a millisecond later); neither replaces the other.
+func TestResultsInTheSameMillisecondAreKept(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := t.Context()
+	_, team, err := s.CreateOwner(ctx, "a@example.com", "", "h", "T")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.CreateMonitor(ctx, Monitor{TeamID: team.ID, Name: "p", Type: "push", IntervalSeconds: 60,
+		TimeoutSeconds: 10, FailureThreshold: 1, RecoveryThreshold: 1, Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := int64(1_700_000_000_000)
+	for _, r := range []CheckResult{
+		{MonitorID: m.ID, CheckedAt: at, Status: ResultUp, LatencyMS: 5},
+		{MonitorID: m.ID, CheckedAt: at, Status: ResultDown, LatencyMS: -1, Reason: "failed"},
+		{MonitorID: m.ID, CheckedAt: at, Status: ResultUp, LatencyMS: 7},
+	} {
+		if err := s.Write(ctx, func(tx *sql.Tx) error { return InsertResult(ctx, tx, r) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Results(ctx, m.ID, at-1000, at+1000, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 {
+		t.Fatalf("%d results kept, want 3: %+v", len(got), got)
+	}
+	if got[0].CheckedAt != at+2 || got[0].LatencyMS != 7 || got[1].CheckedAt != at+1 || got[1].Reason != "failed" ||
+		got[2].CheckedAt != at || got[2].LatencyMS != 5 {
+		t.Errorf("results %+v", got)
+	}
+}
