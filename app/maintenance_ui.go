@@ -28,7 +28,7 @@ func (s *Server) maintenanceListUI(c echo.Context) error {
 	v := views.MaintListView{CanEdit: a.can(store.RoleMember)}
 	for _, m := range list {
 		r := views.MaintRow{ID: m.ID, Title: m.Title, Kind: maintKind(m), State: "past",
-			Covers: strconv.Itoa(len(m.MonitorIDs)) + " monitors · " + strconv.Itoa(len(m.ComponentIDs)) + " components"}
+			Covers: countWord(len(m.MonitorIDs), "monitor") + " · " + countWord(len(m.ComponentIDs), "component")}
 		if w, ok := m.Active(now); ok {
 			r.State, r.When = "active", windowText(w, m.Timezone)
 		} else if w, ok := m.Next(now); ok {
@@ -242,4 +242,12 @@ func (s *Server) maintenanceDeleteUI(c echo.Context) error {
 	s.maintenanceChanged(ctx)
 	flash(c, "Maintenance deleted.")
 	return seeOther(c, "/status-pages/maintenance")
+}
+
+// countWord says n things: "1 monitor", "2 monitors".
+func countWord(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
 }

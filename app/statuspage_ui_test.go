@@ -88,3 +88,24 @@ func TestStatusPagesThroughForms(t *testing.T) {
 		t.Errorf("deleted page still answers %d", res.StatusCode)
 	}
 }
+
+// TestMaintenanceListCountsInSingular: one monitor and one component are
+// not "1 monitors · 1 components".
+func TestMaintenanceListCountsInSingular(t *testing.T) {
+	e := newTestEnv(t)
+	_, mon, comps := seedPage(e, "acme")
+	start := "2030-01-07T02:00:00Z"
+	e.apiJSON("POST", "/api/v1/maintenance", map[string]any{"title": "One each", "starts_at": start,
+		"ends_at": "2030-01-07T03:00:00Z", "monitor_ids": []int64{mon}, "component_ids": []any{comps[0]["id"]}}, 201)
+	e.apiJSON("POST", "/api/v1/maintenance", map[string]any{"title": "Two components", "starts_at": start,
+		"ends_at": "2030-01-07T03:00:00Z", "component_ids": []any{comps[0]["id"], comps[1]["id"]}}, 201)
+	code, body := e.browser(e.Email).get("/status-pages/maintenance")
+	if code != http.StatusOK {
+		t.Fatalf("maintenance list: %d", code)
+	}
+	for _, want := range []string{"1 monitor · 1 component<", "0 monitors · 2 components<"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("maintenance list lacks %q", want)
+		}
+	}
+}
