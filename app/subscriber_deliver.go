@@ -508,7 +508,7 @@ func (p *pageService) deliver(ctx context.Context, clients map[string]*http.Clie
 	defer cancel()
 	if sub.Kind == "email" {
 		err = p.s.mail.Send(sendCtx, mail.Message{To: sub.Target, Subject: d.Subject, Text: d.Body,
-			IdempotencyKey: "sp-delivery-" + strconv.FormatInt(d.ID, 10),
+			IdempotencyKey: "sp-delivery-" + strconv.FormatInt(d.ID, 10), FromName: pg.Title,
 			Headers: map[string]string{
 				"List-Unsubscribe":      "<" + p.pageURL(pg) + "/unsubscribe/" + sub.Token + ">",
 				"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

@@ -77,6 +77,9 @@ func TestSubscriptionFlow(t *testing.T) {
 	if to, _ := confirm["to"].([]any); len(to) != 1 || to[0] != "visitor@example.com" {
 		t.Fatalf("confirmation to %v", confirm["to"])
 	}
+	if from, _ := confirm["from"].(string); from != `"Acme Cloud" <status@example.com>` {
+		t.Errorf("confirmation from %q, want the page title as sender name", from)
+	}
 	link := linkRE.FindString(confirm["text"].(string))
 	if !strings.Contains(link, "/status/acme/confirm/") {
 		t.Fatalf("no confirmation link in %q", confirm["text"])

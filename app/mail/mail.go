@@ -33,6 +33,23 @@ type Message struct {
 	Headers map[string]string
 	// IdempotencyKey lets providers drop a resent duplicate.
 	IdempotencyKey string
+	// FromName, when set, replaces the display name of the configured
+	// sender address (the address itself stays).
+	FromName string
+}
+
+// Sender returns the From address of m: from with m.FromName as its
+// display name when one is set.
+func (m Message) Sender(from string) string {
+	if m.FromName == "" {
+		return from
+	}
+	a, err := mail.ParseAddress(from)
+	if err != nil {
+		return from
+	}
+	a.Name = m.FromName
+	return a.String()
 }
 
 // Sender sends e-mail.
@@ -99,7 +116,7 @@ type resendSender struct {
 func (r *resendSender) Mode() string { return "resend" }
 
 func (r *resendSender) Send(ctx context.Context, m Message) error {
-	req := &resend.SendEmailRequest{From: r.from, To: []string{m.To}, Subject: m.Subject,
+	req := &resend.SendEmailRequest{From: m.Sender(r.from), To: []string{m.To}, Subject: m.Subject,
 		Text: m.Text, Html: m.HTML, Headers: m.Headers}
 	_, err := r.client.Emails.SendWithOptions(ctx, req, &resend.SendEmailOptions{IdempotencyKey: m.IdempotencyKey})
 	if err != nil {
@@ -165,7 +182,7 @@ func (s *smtpSender) Send(ctx context.Context, m Message) error {
 	if err != nil {
 		return fmt.Errorf("mail: smtp DATA: %w", err)
 	}
-	if _, err := w.Write(Render(s.cfg.From, m)); err != nil {
+	if _, err := w.Write(Render(m.Sender(s.cfg.From), m)); err != nil {
 		return fmt.Errorf("mail: smtp write: %w", err)
 	}
 	if err := w.Close(); err != nil {
