@@ -50,3 +50,28 @@ func TestMonitorFormRemovesSavedSecrets(t *testing.T) {
 		t.Errorf("new monitor form speaks of a saved secret")
 	}
 }
+
+// The verify_tls box sits with the certificate settings, which the form
+// shows for tls monitors too; an unchecked box turns verification off and
+// cert_warn_days 0 is kept.
+func TestMonitorFormTLSVerifyAndWarn(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.browser(e.Email)
+	m := e.apiJSON("POST", "/api/v1/monitors", map[string]any{"name": "Cert", "type": "tls",
+		"target": "127.0.0.1:9"}, http.StatusCreated)
+	id := int64(m["id"].(float64))
+	_, body := b.get(fmt.Sprintf("/monitors/%d/edit", id))
+	i, j := strings.Index(body, `data-types="http tls"`), strings.Index(body, `name="verify_tls"`)
+	if i < 0 || j < i {
+		t.Fatalf("verify_tls is not in the fieldset shown for tls monitors")
+	}
+	form := url.Values{"name": {"Cert"}, "type": {"tls"}, "target": {"127.0.0.1:9"}, "interval_seconds": {"60"},
+		"verify_tls": {"off"}, "cert_warn_days": {"0"}}
+	if code, _ := b.post(fmt.Sprintf("/monitors/%d", id), form); code != http.StatusSeeOther {
+		t.Fatalf("save: %d", code)
+	}
+	got := e.apiJSON("GET", fmt.Sprintf("/api/v1/monitors/%d", id), nil, http.StatusOK)
+	if got["verify_tls"] != false || got["cert_warn_days"] != float64(0) {
+		t.Errorf("after the form: verify_tls %v, cert_warn_days %v; want false and 0", got["verify_tls"], got["cert_warn_days"])
+	}
+}
