@@ -72,6 +72,8 @@ func TestMonitorBadInputNamesTheField(t *testing.T) {
 		{"status codes as object", `{"name":"x","type":"http","url":"http://127.0.0.1/","accepted_status_codes":{"a":1}}`, "accepted_status_codes"},
 		{"verify_tls as number", `{"name":"x","type":"http","url":"http://127.0.0.1/","verify_tls":1}`, "verify_tls"},
 		{"json_assertions as string", `{"name":"x","type":"http","url":"http://127.0.0.1/","json_assertions":"x"}`, "json_assertions"},
+		{"metadata url", `{"name":"x","type":"http","url":"http://169.254.169.254/latest/meta-data/"}`, "url"},
+		{"metadata target", `{"name":"x","type":"tcp","target":"metadata.google.internal:80"}`, "target"},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
