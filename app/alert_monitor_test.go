@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestMonitorAlertsReachPagerDuty drives a real push monitor down and up
@@ -71,14 +72,24 @@ func TestMonitorAlertsReachPagerDuty(t *testing.T) {
 	if !strings.Contains(details["text"].(string), "disk full") {
 		t.Errorf("details %v", details)
 	}
-	res, err := http.Get(e.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	metrics, _ := io.ReadAll(res.Body)
-	if !strings.Contains(string(metrics), `bitwobbly_notifications_sent_total{channel_type="pagerduty"} 2`) {
-		t.Errorf("/metrics lacks the sent counter:\n%s", grepLines(string(metrics), "bitwobbly_notification"))
+	// The counter moves once the worker has read PagerDuty's answer,
+	// which can be a moment after the mock saw the request.
+	var metrics []byte
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, err := http.Get(e.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ = io.ReadAll(res.Body)
+		res.Body.Close()
+		if strings.Contains(string(metrics), `bitwobbly_notifications_sent_total{channel_type="pagerduty"} 2`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics lacks the sent counter:\n%s", grepLines(string(metrics), "bitwobbly_notification"))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
