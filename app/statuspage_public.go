@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -66,7 +67,8 @@ func (s *Server) statusPublic(c echo.Context) error {
 		return p.build(c.Request().Context(), pg, rest, base, abs)
 	})
 	if errors.Is(err, errNoResource) {
-		return p.notFound(c)
+		return p.pageMessage(c, http.StatusNotFound, views.MessageView{Heading: "Page not found",
+			Text: "There is no document at this address."}, pg, base)
 	}
 	if err != nil {
 		return err
@@ -275,14 +277,53 @@ func (p *pageService) notFound(c echo.Context) error {
 		Text: "There is no status page or document at this address."}, "")
 }
 
-// message renders a short uncached page in a neutral frame.
+// message renders a short uncached page in a neutral frame: no page is
+// known, so it names none and links to none.
 func (p *pageService) message(c echo.Context, status int, v views.MessageView, base string) error {
 	frame := views.PublicPage{Title: v.Heading, Name: "Status", Base: base, StateClass: "none", NoIndex: true,
 		Neutral: true}
+	if on, _ := c.Get("sp_domain").(bool); on && v.Back == "" && !v.Password {
+		v.Back = "/" // on a page's own domain its root is the status page
+	}
 	h := c.Response().Header()
 	h.Set("Content-Security-Policy", pageCSP(""))
 	h.Set("X-Robots-Tag", "noindex")
 	return render(c, status, views.MessagePublicPage(frame, v))
+}
+
+// pageMessage renders a short uncached page (subscription steps, access)
+// in the page's own frame: its name, logo, colours and theme. A page only
+// the team or password holders may see keeps its theme and brand colour
+// but names nothing (no title, logo, custom CSS, links or footer), as
+// private pages leak nothing without access.
+func (p *pageService) pageMessage(c echo.Context, status int, v views.MessageView, pg statuspage.Page,
+	base string) error {
+	frame := brandFrame(pg, base, v.Heading+" · "+statuspage.StatusTitle(pg.Title))
+	frame.NoIndex = true
+	if pg.Access != statuspage.AccessPublic {
+		frame = views.PublicPage{Title: v.Heading, Name: "Status", Base: base, StateClass: "none", NoIndex: true,
+			Neutral: true, Theme: pg.Theme, Style: statuspage.StyleBlock(statuspage.Page{BrandColor: pg.BrandColor})}
+	} else if v.Back == "" && !v.Password {
+		v.Back = base + "/"
+	}
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", pageCSP(frame.Style))
+	h.Set("X-Robots-Tag", "noindex")
+	h.Set("Cache-Control", "no-store")
+	return render(c, status, views.MessagePublicPage(frame, v))
+}
+
+// signInURL is the main host's sign-in page returning to the page.
+func (p *pageService) signInURL(c echo.Context, pg statuspage.Page) string {
+	next := "/login?next=" + url.QueryEscape("/status/"+pg.Slug)
+	if on, _ := c.Get("sp_domain").(bool); !on {
+		return next
+	}
+	root := strings.TrimRight(p.s.cfg.BaseURL, "/")
+	if root == "" {
+		root, _ = p.lastBase.Load().(string)
+	}
+	return root + next
 }
 
 // allowed says whether the request may see a page.
@@ -326,11 +367,11 @@ func (p *pageService) denied(c echo.Context, pg statuspage.Page, rest string) er
 		return p.notFound(c)
 	}
 	if pg.Access == statuspage.AccessPassword {
-		return p.message(c, http.StatusUnauthorized, views.MessageView{Heading: "This status page is private",
-			Text: "Enter the password you were given.", Password: true}, base)
+		return p.pageMessage(c, http.StatusUnauthorized, views.MessageView{Heading: "This status page is private",
+			Text: "Enter the password you were given.", Password: true}, pg, base)
 	}
-	return p.message(c, http.StatusUnauthorized, views.MessageView{Heading: "This status page is private",
-		Text: "Sign in to Bit Wobbly with an account of the team that owns it."}, base)
+	return p.pageMessage(c, http.StatusUnauthorized, views.MessageView{Heading: "This status page is private",
+		Text: "Sign in to Bit Wobbly with an account of the team that owns it.", SignIn: p.signInURL(c, pg)}, pg, base)
 }
 
 // statusAccess checks a page's password and sets the access cookie.
@@ -344,13 +385,13 @@ func (s *Server) statusAccess(c echo.Context) error {
 	key := "sp-access:" + strconv.FormatInt(pg.ID, 10) + ":" + c.RealIP()
 	if blocked, wait := s.throttle.blocked(key, 10, 15*time.Minute); blocked {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		return p.message(c, http.StatusTooManyRequests, views.MessageView{Heading: "This status page is private",
-			Password: true, Error: "Too many attempts. Try again in a few minutes."}, base)
+		return p.pageMessage(c, http.StatusTooManyRequests, views.MessageView{Heading: "This status page is private",
+			Password: true, Error: "Too many attempts. Try again in a few minutes."}, pg, base)
 	}
 	if !verifyPassword(pg.PasswordHash, c.FormValue("password")) {
 		s.throttle.fail(key, 15*time.Minute)
-		return p.message(c, http.StatusUnauthorized, views.MessageView{Heading: "This status page is private",
-			Password: true, Error: "That password is not right."}, base)
+		return p.pageMessage(c, http.StatusUnauthorized, views.MessageView{Heading: "This status page is private",
+			Password: true, Error: "That password is not right."}, pg, base)
 	}
 	s.throttle.reset(key)
 	c.SetCookie(&http.Cookie{Name: pageCookie(pg), Value: p.accessToken(pg), Path: cookiePath(base), HttpOnly: true,

@@ -632,3 +632,72 @@ func TestAutoIncidentKeepsMonitorDetailsInternal(t *testing.T) {
 		t.Errorf("the team's API lost the technical reason: %s", raw)
 	}
 }
+
+// TestStatusPageMessagesKeepBranding: subscription steps and a page's 404
+// show its name, logo, colours and theme; access pages of private pages
+// keep theme and colour but name nothing; the team-only notice offers
+// sign-in returning to the page, and "Back to the status page" never
+// points at the dashboard.
+func TestStatusPageMessagesKeepBranding(t *testing.T) {
+	e := newTestEnv(t)
+	page, _, _ := seedPage(e, "acme")
+	e.apiJSON("PATCH", "/api/v1/status-pages/"+id(page), map[string]any{"theme": "dark", "brand_color": "#ff6600",
+		"logo_url": "https://cdn.example/acme.png"}, 200)
+	branded := func(name string, res *http.Response, b string) {
+		t.Helper()
+		want := []string{`data-theme="dark"`, "--brand:#ff6600", "https://cdn.example/acme.png", "Acme Cloud status</title>"}
+		if strings.Contains(name, "private") {
+			// Private pages name nothing without access: theme and colour only.
+			want = want[:2]
+			if strings.Contains(b, "Acme Cloud") || strings.Contains(b, "acme.png") {
+				t.Errorf("%s names the private page:\n%s", name, b)
+			}
+		}
+		for _, want := range want {
+			if !strings.Contains(b, want) {
+				t.Errorf("%s lacks %q:\n%s", name, want, b)
+			}
+		}
+		if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "'sha256-") {
+			t.Errorf("%s: CSP does not allow the page's style: %q", name, csp)
+		}
+	}
+	res, err := http.PostForm(e.URL+"/status/acme/subscribe", url.Values{"email": {"v@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	branded("check your inbox", res, string(b))
+	if !strings.Contains(string(b), `href="/status/acme/"`) {
+		t.Error("check your inbox lacks its way back to the page")
+	}
+	var token string
+	e.store.R.QueryRow(`SELECT token FROM subscribers`).Scan(&token)
+	for _, path := range []string{"/status/acme/confirm/" + token, "/status/acme/unsubscribe/" + token, "/status/acme/incidents/999"} {
+		res, b := e.get(path)
+		branded(path, res, b)
+		if strings.Contains(b, `href="/"`) {
+			t.Errorf("%s links to the dashboard", path)
+		}
+	}
+	if _, b := e.get("/status/nope"); strings.Contains(b, "Back to the status page") {
+		t.Error("the 404 of an unknown page links back to a status page that does not exist (the dashboard)")
+	}
+
+	e.apiJSON("PATCH", "/api/v1/status-pages/"+id(page), map[string]any{"access": "team"}, 200)
+	res, b2 := e.get("/status/acme")
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("team-only page to a visitor: %d", res.StatusCode)
+	}
+	branded("private team-only notice", res, b2)
+	if !strings.Contains(b2, `href="/login?next=%2Fstatus%2Facme"`) {
+		t.Errorf("team-only notice lacks sign-in returning to the page:\n%s", b2)
+	}
+	e.apiJSON("PATCH", "/api/v1/status-pages/"+id(page), map[string]any{"access": "password", "password": "correct horse"}, 200)
+	res, b2 = e.get("/status/acme")
+	branded("private password form", res, b2)
+	if !strings.Contains(b2, `name="password"`) || strings.Contains(b2, "feed.atom") {
+		t.Errorf("password form missing or the private page names its feeds:\n%s", b2)
+	}
+}

@@ -13,9 +13,16 @@ import (
 
 // publicFrame is the frame view model of a page; base is the path prefix.
 func publicFrame(sn *statuspage.Snapshot, base, title string) views.PublicPage {
-	p := sn.Page
+	v := brandFrame(sn.Page, base, title)
+	v.StateClass = bannerClass(sn)
+	return v
+}
+
+// brandFrame is the frame of a page with its branding (name, logo,
+// favicon, colours, theme, links, footer) and no state.
+func brandFrame(p statuspage.Page, base, title string) views.PublicPage {
 	v := views.PublicPage{Title: title, Name: p.Title, Description: p.Description, Base: base, LogoURL: p.LogoURL,
-		FaviconURL: p.FaviconURL, StateClass: bannerClass(sn), Theme: p.Theme, Style: statuspage.StyleBlock(p),
+		FaviconURL: p.FaviconURL, StateClass: "none", Theme: p.Theme, Style: statuspage.StyleBlock(p),
 		NoIndex: p.NoIndex || p.Access != statuspage.AccessPublic, Footer: p.FooterText, PoweredBy: !p.HidePoweredBy,
 		CanSubscribe: p.Access == statuspage.AccessPublic}
 	for _, l := range p.HeaderLinks {

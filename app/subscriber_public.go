@@ -38,24 +38,24 @@ func (s *Server) statusSubscribe(c echo.Context) error {
 	ipKey := "sp-sub-ip:" + c.RealIP()
 	if blocked, wait := s.throttle.blocked(ipKey, subscribeLimit, time.Hour); blocked {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		return p.message(c, http.StatusTooManyRequests, views.MessageView{Heading: "Too many attempts",
-			Text: "Please try again later."}, base)
+		return p.pageMessage(c, http.StatusTooManyRequests, views.MessageView{Heading: "Too many attempts",
+			Text: "Please try again later."}, pg, base)
 	}
 	s.throttle.fail(ipKey, time.Hour)
 
 	form, _ := c.FormParams()
 	comps, err := p.pageComponentIDs(c.Request().Context(), pg, form["component_ids"])
 	if err != nil {
-		return p.message(c, http.StatusBadRequest, views.MessageView{Heading: "Could not subscribe",
-			Text: "Choose components of this page."}, base)
+		return p.pageMessage(c, http.StatusBadRequest, views.MessageView{Heading: "Could not subscribe",
+			Text: "Choose components of this page."}, pg, base)
 	}
 	if c.FormValue("kind") == "webhook" {
 		return s.subscribeWebhook(c, pg, base, comps)
 	}
 	addr := strings.TrimSpace(c.FormValue("email"))
 	if !mail.ValidAddress(addr) {
-		return p.message(c, http.StatusBadRequest, views.MessageView{Heading: "Could not subscribe",
-			Text: "Enter one valid e-mail address, such as you@example.com."}, base)
+		return p.pageMessage(c, http.StatusBadRequest, views.MessageView{Heading: "Could not subscribe",
+			Text: "Enter one valid e-mail address, such as you@example.com."}, pg, base)
 	}
 	sub, existed, err := p.db.AddSubscriber(c.Request().Context(), statuspage.Subscriber{TeamID: pg.TeamID,
 		StatusPageID: pg.ID, Kind: "email", Target: addr, ComponentIDs: comps, Token: randomToken(24)})
@@ -79,8 +79,8 @@ func (s *Server) statusSubscribe(c echo.Context) error {
 		}
 		p.poke()
 	}
-	return p.message(c, http.StatusOK, views.MessageView{Heading: "Check your inbox",
-		Text: "If the address can receive mail, a confirmation link is on its way. Updates start once you confirm."}, base)
+	return p.pageMessage(c, http.StatusOK, views.MessageView{Heading: "Check your inbox",
+		Text: "If the address can receive mail, a confirmation link is on its way. Updates start once you confirm."}, pg, base)
 }
 
 // subscribeWebhook registers a webhook subscriber and shows its secret once.
@@ -88,8 +88,8 @@ func (s *Server) subscribeWebhook(c echo.Context, pg statuspage.Page, base strin
 	p := s.sp()
 	raw := strings.TrimSpace(c.FormValue("url"))
 	if err := statuspage.ValidURL("url", raw); err != nil || raw == "" || !s.webhookTargetAllowed(raw) {
-		return p.message(c, http.StatusBadRequest, views.MessageView{Heading: "Could not subscribe",
-			Text: "Enter an http:// or https:// URL that this server may reach."}, base)
+		return p.pageMessage(c, http.StatusBadRequest, views.MessageView{Heading: "Could not subscribe",
+			Text: "Enter an http:// or https:// URL that this server may reach."}, pg, base)
 	}
 	secret := webhooksign.NewSecret()
 	sub, existed, err := p.db.AddSubscriber(c.Request().Context(), statuspage.Subscriber{TeamID: pg.TeamID,
@@ -99,11 +99,11 @@ func (s *Server) subscribeWebhook(c echo.Context, pg statuspage.Page, base strin
 		return err
 	}
 	if existed {
-		return p.message(c, http.StatusOK, views.MessageView{Heading: "Already subscribed",
-			Text: "This URL already receives updates. To change its secret, unsubscribe it first."}, base)
+		return p.pageMessage(c, http.StatusOK, views.MessageView{Heading: "Already subscribed",
+			Text: "This URL already receives updates. To change its secret, unsubscribe it first."}, pg, base)
 	}
-	return p.message(c, http.StatusCreated, views.MessageView{Heading: "Webhook added",
-		Text: "Signing secret (shown once): " + secret + " · Unsubscribe: " + base + "/unsubscribe/" + sub.Token}, base)
+	return p.pageMessage(c, http.StatusCreated, views.MessageView{Heading: "Webhook added",
+		Text: "Signing secret (shown once): " + secret + " · Unsubscribe: " + base + "/unsubscribe/" + sub.Token}, pg, base)
 }
 
 // webhookTargetAllowed applies the guard of visitors' webhooks: never
@@ -183,21 +183,21 @@ func (s *Server) statusConfirm(c echo.Context) error {
 	base, _ := p.bases(c, pg)
 	sub, err := p.db.SubscriberByToken(c.Request().Context(), c.Param("token"))
 	if err != nil || sub.StatusPageID != pg.ID {
-		return p.message(c, http.StatusNotFound, views.MessageView{Heading: "Link not valid",
-			Text: "This confirmation link is unknown or was already used to unsubscribe."}, base)
+		return p.pageMessage(c, http.StatusNotFound, views.MessageView{Heading: "Link not valid",
+			Text: "This confirmation link is unknown or was already used to unsubscribe."}, pg, base)
 	}
 	if c.Request().Method == http.MethodGet && sub.ConfirmedAt == 0 {
-		frame := views.PublicPage{Title: "Confirm subscription", Name: pg.Title, Base: base, StateClass: "none",
-			NoIndex: true}
-		c.Response().Header().Set("Content-Security-Policy", pageCSP(""))
+		frame := brandFrame(pg, base, "Confirm subscription · "+statuspage.StatusTitle(pg.Title))
+		frame.NoIndex = true
+		c.Response().Header().Set("Content-Security-Policy", pageCSP(frame.Style))
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return render(c, http.StatusOK, views.ConfirmPublicPage(frame, base+"/confirm/"+sub.Token))
 	}
 	if err := p.db.ConfirmSubscriber(c.Request().Context(), sub.ID); err != nil {
 		return err
 	}
-	return p.message(c, http.StatusOK, views.MessageView{Heading: "You are subscribed",
-		Text: "You will hear about incidents and maintenance of " + pg.Title + ". Every message has an unsubscribe link."}, base)
+	return p.pageMessage(c, http.StatusOK, views.MessageView{Heading: "You are subscribed",
+		Text: "You will hear about incidents and maintenance of " + pg.Title + ". Every message has an unsubscribe link."}, pg, base)
 }
 
 // statusUnsubscribe shows (GET) and performs (POST, also one-click from
@@ -212,17 +212,19 @@ func (s *Server) statusUnsubscribe(c echo.Context) error {
 	ctx := c.Request().Context()
 	sub, err := p.db.SubscriberByToken(ctx, c.Param("token"))
 	if err != nil || sub.StatusPageID != pg.ID {
-		return p.message(c, http.StatusNotFound, views.MessageView{Heading: "Link not valid",
-			Text: "This subscription does not exist any more."}, base)
+		return p.pageMessage(c, http.StatusNotFound, views.MessageView{Heading: "Link not valid",
+			Text: "This subscription does not exist any more."}, pg, base)
 	}
 	if c.Request().Method == http.MethodGet {
-		frame := views.PublicPage{Title: "Unsubscribe", Name: pg.Title, Base: base, StateClass: "none", NoIndex: true}
-		c.Response().Header().Set("Content-Security-Policy", pageCSP(""))
+		frame := brandFrame(pg, base, "Unsubscribe · "+statuspage.StatusTitle(pg.Title))
+		frame.NoIndex = true
+		c.Response().Header().Set("Content-Security-Policy", pageCSP(frame.Style))
+		c.Response().Header().Set("Cache-Control", "no-store")
 		return render(c, http.StatusOK, views.UnsubscribePublicPage(frame, base+"/unsubscribe/"+sub.Token))
 	}
 	if err := p.db.RemoveSubscriber(ctx, sub.TeamID, sub.ID); err != nil {
 		return err
 	}
-	return p.message(c, http.StatusOK, views.MessageView{Heading: "Unsubscribed",
-		Text: "You will not receive further updates of " + pg.Title + "."}, base)
+	return p.pageMessage(c, http.StatusOK, views.MessageView{Heading: "Unsubscribed",
+		Text: "You will not receive further updates of " + pg.Title + "."}, pg, base)
 }

@@ -137,6 +137,8 @@ type MessageView struct {
 	Text     string
 	Password bool // show the password form
 	Error    string
+	Back     string // "Back to the status page" link; none when empty
+	SignIn   string // sign-in link for a team-only page; none when empty
 }
 
 // PublicTime formats a time in the page's zone.
