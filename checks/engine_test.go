@@ -386,3 +386,44 @@ func TestUnverifiedCertificateSendsNoExpiring(t *testing.T) {
 		t.Errorf("certificate not recorded: %q %v", got.CertInfo, err)
 	}
 }
+
+// TestRetainKeepsRollups400Days deletes raw results past the retention but
+// keeps minute, hourly and daily rollups for 400 days.
+func TestRetainKeepsRollups400Days(t *testing.T) {
+	e := newEngineEnv(t)
+	id := e.monitor("a", "http://127.0.0.1:1/", 1)
+	now := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	at := func(d time.Duration) int64 { return now.Add(-d).UnixMilli() }
+	err := e.st.Write(ctx, func(tx *sql.Tx) error {
+		return store.InsertResult(ctx, tx, store.CheckResult{MonitorID: id, CheckedAt: at(30 * 24 * time.Hour),
+			Status: store.ResultUp, LatencyMS: 5})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []store.Rollup
+	for _, res := range []int{ResMinute, ResHour, ResDay} {
+		rs = append(rs,
+			store.Rollup{MonitorID: id, Res: res, Bucket: at(30 * 24 * time.Hour), Checks: 1},
+			store.Rollup{MonitorID: id, Res: res, Bucket: at(401 * 24 * time.Hour), Checks: 1})
+	}
+	if err := e.st.UpsertRollups(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	r := NewRollups(e.st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r.now = func() time.Time { return now }
+	if err := r.Retain(ctx, 14*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	results, _ := e.st.Results(ctx, id, 0, now.UnixMilli(), 0, 10)
+	if len(results) != 0 {
+		t.Errorf("a 30-day-old raw result survived a 14-day retention: %+v", results)
+	}
+	for _, res := range []int{ResMinute, ResHour, ResDay} {
+		got, _ := e.st.Rollups(ctx, id, res, 0, now.UnixMilli())
+		if len(got) != 1 || got[0].Bucket != at(30*24*time.Hour) {
+			t.Errorf("res %d: rollups %+v, want only the 30-day-old one", res, got)
+		}
+	}
+}

@@ -373,8 +373,8 @@ func (r *Rollups) interval(ctx context.Context, id int64) (int, error) {
 	return iv, nil
 }
 
-// Retain deletes raw results and minute rollups older than keep, and
-// hourly and daily rollups older than RollupKeep.
+// Retain deletes raw results older than keep, and minute, hourly and daily
+// rollups older than RollupKeep.
 func (r *Rollups) Retain(ctx context.Context, keep time.Duration) error {
 	ids, err := r.store.MonitorIDs(ctx)
 	if err != nil {
@@ -389,11 +389,8 @@ func (r *Rollups) Retain(ctx context.Context, keep time.Duration) error {
 		}
 		deleted += n
 	}
-	if err := r.store.DeleteRollupsBefore(ctx, ResMinute, cutoff); err != nil {
-		return err
-	}
 	old := r.now().Add(-RollupKeep).UnixMilli()
-	for _, res := range []int{ResHour, ResDay} {
+	for _, res := range []int{ResMinute, ResHour, ResDay} {
 		if err := r.store.DeleteRollupsBefore(ctx, res, old); err != nil {
 			return err
 		}
