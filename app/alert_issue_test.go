@@ -73,7 +73,7 @@ func TestIssueAlertsFromRealEvents(t *testing.T) {
 
 	// More events in the same window do not fire the same rules again.
 	e.sendEvents(pid, key, sentryEvent("u4"), sentryEvent("u5"))
-	e.srv.notifier().Poke()
+	e.srv.notifier.Poke()
 	for i := 0; i < 3; i++ {
 		e.sendEvents(pid, key, sentryEvent(fmt.Sprint("again", i)))
 	}

@@ -189,7 +189,7 @@ func (s *Server) apiRuleList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.notifier().Rules(c.Request().Context(), actorOf(c).TeamID, after, p.Limit+1)
+	list, err := s.notifier.Rules(c.Request().Context(), actorOf(c).TeamID, after, p.Limit+1)
 	if err != nil {
 		return err
 	}
@@ -210,7 +210,7 @@ func (s *Server) ruleOf(c echo.Context) (notify.Rule, error) {
 	if err != nil {
 		return notify.Rule{}, notFound("alert rule")
 	}
-	r, err := s.notifier().Rule(c.Request().Context(), actorOf(c).TeamID, id)
+	r, err := s.notifier.Rule(c.Request().Context(), actorOf(c).TeamID, id)
 	if err == store.ErrNotFound {
 		return r, notFound("alert rule")
 	}
@@ -245,7 +245,7 @@ func (s *Server) apiRuleCreate(c echo.Context) error {
 	if err := in.apply(&r); err != nil {
 		return err
 	}
-	saved, err := s.notifier().SaveRule(c.Request().Context(), r)
+	saved, err := s.notifier.SaveRule(c.Request().Context(), r)
 	if err != nil {
 		return notifyFieldError(err, "")
 	}
@@ -268,7 +268,7 @@ func (s *Server) apiRuleUpdate(c echo.Context) error {
 	if err := in.apply(&r); err != nil {
 		return err
 	}
-	saved, err := s.notifier().SaveRule(c.Request().Context(), r)
+	saved, err := s.notifier.SaveRule(c.Request().Context(), r)
 	if err != nil {
 		return notifyFieldError(err, "")
 	}
@@ -284,7 +284,7 @@ func (s *Server) apiRuleDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.notifier().DeleteRule(c.Request().Context(), r.TeamID, r.ID); err != nil {
+	if err := s.notifier.DeleteRule(c.Request().Context(), r.TeamID, r.ID); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -326,7 +326,7 @@ func (s *Server) apiRulePreviewSaved(c echo.Context) error {
 }
 
 func (s *Server) previewAnswer(c echo.Context, r notify.Rule) error {
-	rows, err := s.notifier().Preview(c.Request().Context(), r, 7)
+	rows, err := s.notifier.Preview(c.Request().Context(), r, 7)
 	if err != nil {
 		return err
 	}

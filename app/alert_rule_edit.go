@@ -18,7 +18,7 @@ import (
 func (s *Server) rulesPage(c echo.Context) error {
 	a := actorOf(c)
 	ctx := c.Request().Context()
-	eng := s.notifier()
+	eng := s.notifier
 	rules, err := eng.Rules(ctx, a.TeamID, 0, 0)
 	if err != nil {
 		return err
@@ -107,7 +107,7 @@ func (s *Server) ruleForm(c echo.Context, r notify.Rule) (views.RuleFormView, er
 	for _, l := range issueLevels {
 		v.Levels = append(v.Levels, views.AlertOption{Value: l, Label: l, Selected: slices.Contains(r.Filters.Levels, l)})
 	}
-	chans, err := s.notifier().Channels(ctx, a.TeamID, 0, 0)
+	chans, err := s.notifier.Channels(ctx, a.TeamID, 0, 0)
 	if err != nil {
 		return v, err
 	}
@@ -242,7 +242,7 @@ func (s *Server) saveRuleForm(c echo.Context, r notify.Rule) error {
 	err := ruleFromForm(c, &r)
 	var saved notify.Rule
 	if err == nil {
-		saved, err = s.notifier().SaveRule(c.Request().Context(), r)
+		saved, err = s.notifier.SaveRule(c.Request().Context(), r)
 		if fe := (*notify.FieldError)(nil); errors.As(err, &fe) {
 			err = badRequest(fe.Field, "%s", fe.Message)
 		}
@@ -281,7 +281,7 @@ func (s *Server) rulePreviewUI(c echo.Context) error {
 	c.Request().ParseForm()
 	r := notify.Rule{TeamID: a.TeamID}
 	if id, err := strconv.ParseInt(c.FormValue("id"), 10, 64); err == nil && id > 0 {
-		if saved, err := s.notifier().Rule(c.Request().Context(), a.TeamID, id); err == nil {
+		if saved, err := s.notifier.Rule(c.Request().Context(), a.TeamID, id); err == nil {
 			r = saved
 		}
 	}
@@ -298,7 +298,7 @@ func (s *Server) rulePreviewUI(c echo.Context) error {
 		v.Form.Error = e.Message
 		return render(c, http.StatusBadRequest, views.RuleFormPage(s.shell(c, "Alert rule", "alerts"), v))
 	}
-	rows, err := s.notifier().Preview(c.Request().Context(), r, 7)
+	rows, err := s.notifier.Preview(c.Request().Context(), r, 7)
 	if err != nil {
 		return err
 	}
@@ -319,7 +319,7 @@ func (s *Server) ruleDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.notifier().DeleteRule(c.Request().Context(), r.TeamID, r.ID); err != nil {
+	if err := s.notifier.DeleteRule(c.Request().Context(), r.TeamID, r.ID); err != nil {
 		return err
 	}
 	flash(c, "Rule deleted.")

@@ -21,7 +21,7 @@ func (s *Server) apiChannelList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.notifier().Channels(c.Request().Context(), actorOf(c).TeamID, after, p.Limit+1)
+	list, err := s.notifier.Channels(c.Request().Context(), actorOf(c).TeamID, after, p.Limit+1)
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func (s *Server) channelOf(c echo.Context) (notify.Channel, error) {
 	if err != nil {
 		return notify.Channel{}, notFound("channel")
 	}
-	ch, err := s.notifier().Channel(c.Request().Context(), actorOf(c).TeamID, id)
+	ch, err := s.notifier.Channel(c.Request().Context(), actorOf(c).TeamID, id)
 	if err != nil {
 		if err == store.ErrNotFound {
 			return ch, notFound("channel")
@@ -87,7 +87,7 @@ func (s *Server) apiChannelCreate(c echo.Context) error {
 	if in.Type == nil {
 		return badRequest("type", "type: is required, one of %s", s.typeList())
 	}
-	if t, ok := s.notifier().TypeOf(*in.Type); ok {
+	if t, ok := s.notifier.TypeOf(*in.Type); ok {
 		if err := checkChannelKeys(t, in.Config, false); err != nil {
 			return err
 		}
@@ -101,7 +101,7 @@ func (s *Server) apiChannelCreate(c echo.Context) error {
 		ch.Enabled = *in.Enabled
 	}
 	given, _ := ch.Config["secret"].(string)
-	saved, err := s.notifier().SaveChannel(c.Request().Context(), ch)
+	saved, err := s.notifier.SaveChannel(c.Request().Context(), ch)
 	if err != nil {
 		return notifyFieldError(err, "config.")
 	}
@@ -139,14 +139,14 @@ func (s *Server) apiChannelUpdate(c echo.Context) error {
 		ch.Enabled = *in.Enabled
 	}
 	if in.Config != nil {
-		if t, ok := s.notifier().TypeOf(ch.Type); ok {
+		if t, ok := s.notifier.TypeOf(ch.Type); ok {
 			if err := checkChannelKeys(t, in.Config, true); err != nil {
 				return err
 			}
 		}
 		ch.Config = mergeChannelConfig(ch.Config, in.Config)
 	}
-	saved, err := s.notifier().SaveChannel(c.Request().Context(), ch)
+	saved, err := s.notifier.SaveChannel(c.Request().Context(), ch)
 	if err != nil {
 		return notifyFieldError(err, "config.")
 	}
@@ -162,7 +162,7 @@ func (s *Server) apiChannelDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.notifier().DeleteChannel(c.Request().Context(), ch.TeamID, ch.ID); err != nil {
+	if err := s.notifier.DeleteChannel(c.Request().Context(), ch.TeamID, ch.ID); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -185,7 +185,7 @@ func (s *Server) apiChannelTest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, sendErr := s.notifier().Test(c.Request().Context(), ch)
+	res, sendErr := s.notifier.Test(c.Request().Context(), ch)
 	if errors.Is(sendErr, notify.ErrTooManyTests) {
 		return testsBusy(c)
 	}
@@ -267,7 +267,7 @@ func (s *Server) apiChannelDeliveries(c echo.Context) error {
 	default:
 		return badRequest("status", "status: must be pending, sent or failed")
 	}
-	list, err := s.notifier().Deliveries(c.Request().Context(), notify.DeliveryQuery{TeamID: ch.TeamID,
+	list, err := s.notifier.Deliveries(c.Request().Context(), notify.DeliveryQuery{TeamID: ch.TeamID,
 		ChannelID: ch.ID, Status: status, Before: before, Limit: p.Limit + 1, WithAttempts: true})
 	if err != nil {
 		return err

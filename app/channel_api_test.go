@@ -45,10 +45,8 @@ func (h *hookReceiver) count() int {
 // and retries quickly.
 func notifyEnv(t *testing.T) *testEnv {
 	e := newTestEnv(t)
-	if f, ok := notifySelf.Load(e.srv); ok {
-		f.(func(string))(e.URL)
-	}
-	e.srv.notifier().SetTiming(5*time.Millisecond, 50*time.Millisecond, 200*time.Millisecond, 10*time.Millisecond)
+	e.srv.notifySelf(e.URL)
+	e.srv.notifier.SetTiming(5*time.Millisecond, 50*time.Millisecond, 200*time.Millisecond, 10*time.Millisecond)
 	return e
 }
 

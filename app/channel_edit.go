@@ -19,7 +19,7 @@ func (s *Server) channelNew(c echo.Context) error {
 	if err := need(c, store.RoleAdmin); err != nil {
 		return err
 	}
-	eng := s.notifier()
+	eng := s.notifier
 	t, ok := eng.TypeOf(c.QueryParam("type"))
 	if !ok {
 		var opts []views.ChannelTypeOption
@@ -114,7 +114,7 @@ func (s *Server) channelCreate(c echo.Context) error {
 	if err := need(c, store.RoleAdmin); err != nil {
 		return err
 	}
-	t, ok := s.notifier().TypeOf(c.FormValue("type"))
+	t, ok := s.notifier.TypeOf(c.FormValue("type"))
 	if !ok {
 		return badRequest("type", "type: choose a channel type")
 	}
@@ -132,7 +132,7 @@ func (s *Server) channelUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t, _ := s.notifier().TypeOf(ch.Type)
+	t, _ := s.notifier.TypeOf(ch.Type)
 	ch.Name, ch.Enabled = strings.TrimSpace(c.FormValue("name")), c.FormValue("enabled") != ""
 	return s.saveChannelForm(c, t, ch, false)
 }
@@ -165,7 +165,7 @@ func (s *Server) saveChannelForm(c echo.Context, t notify.Type, ch notify.Channe
 	}
 	var saved notify.Channel
 	if err == nil {
-		saved, err = s.notifier().SaveChannel(c.Request().Context(), ch)
+		saved, err = s.notifier.SaveChannel(c.Request().Context(), ch)
 	}
 	var fe *notify.FieldError
 	if errors.As(err, &fe) {
@@ -214,7 +214,7 @@ func (s *Server) channelShow(c echo.Context) error {
 
 func (s *Server) renderChannel(c echo.Context, ch notify.Channel, adjust func(*views.ChannelFormView)) error {
 	a := actorOf(c)
-	eng := s.notifier()
+	eng := s.notifier
 	t, _ := eng.TypeOf(ch.Type)
 	v := views.ChannelFormView{ID: ch.ID, Type: ch.Type, TypeLabel: t.Label, Name: ch.Name, Enabled: ch.Enabled,
 		CanManage: a.can(store.RoleAdmin), Fields: channelFormFields(t, ch)}
@@ -265,7 +265,7 @@ func (s *Server) channelTest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, sendErr := s.notifier().Test(c.Request().Context(), ch)
+	res, sendErr := s.notifier.Test(c.Request().Context(), ch)
 	if errors.Is(sendErr, notify.ErrTooManyTests) {
 		return testsBusy(c)
 	}
@@ -286,7 +286,7 @@ func (s *Server) channelDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.notifier().DeleteChannel(c.Request().Context(), ch.TeamID, ch.ID); err != nil {
+	if err := s.notifier.DeleteChannel(c.Request().Context(), ch.TeamID, ch.ID); err != nil {
 		return err
 	}
 	flash(c, "Channel deleted.")
@@ -302,7 +302,7 @@ func (s *Server) deliveryRetry(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.notifier().Retry(c.Request().Context(), actorOf(c).TeamID, id)
+	err = s.notifier.Retry(c.Request().Context(), actorOf(c).TeamID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound("failed delivery")
 	}

@@ -37,7 +37,7 @@ func (s *Server) channelOut(c notify.Channel) channelJSON {
 
 // maskConfig copies a channel's settings with every secret masked.
 func (s *Server) maskConfig(c notify.Channel) map[string]any {
-	t, _ := s.notifier().TypeOf(c.Type)
+	t, _ := s.notifier.TypeOf(c.Type)
 	out := make(map[string]any, len(c.Config))
 	for k, v := range c.Config {
 		if !t.Secret(k) {
@@ -156,7 +156,7 @@ func checkChannelKeys(t notify.Type, cfg map[string]any, nullOK bool) error {
 
 // typeList is the channel type names, for messages.
 func (s *Server) typeList() string {
-	names := s.notifier().TypeNames()
+	names := s.notifier.TypeNames()
 	sort.Strings(names)
 	return strings.Join(names, ", ")
 }

@@ -14,7 +14,7 @@ import (
 func (s *Server) channelsPage(c echo.Context) error {
 	a := actorOf(c)
 	ctx := c.Request().Context()
-	eng := s.notifier()
+	eng := s.notifier
 	list, err := eng.Channels(ctx, a.TeamID, 0, 0)
 	if err != nil {
 		return err

@@ -70,7 +70,7 @@ func TestAlertsUI(t *testing.T) {
 	if code != 303 {
 		t.Fatalf("update: %d", code)
 	}
-	ch, err := e.srv.notifier().Channel(t.Context(), e.TeamID, int64Of(t, id))
+	ch, err := e.srv.notifier.Channel(t.Context(), e.TeamID, int64Of(t, id))
 	if err != nil || ch.Config["secret"] != secret || ch.Config["headers"].(map[string]any)["X-Team"] != "ops" {
 		t.Fatalf("secrets after save: %v %v", ch.Config, err)
 	}

@@ -68,11 +68,11 @@ func (s *Server) currentStatuses(ctx context.Context, teamID int64, comps []stat
 			continue
 		}
 		built[c.StatusPageID] = true
-		pg, err := s.sp().db.Page(ctx, teamID, c.StatusPageID)
+		pg, err := s.pages.db.Page(ctx, teamID, c.StatusPageID)
 		if err != nil {
 			continue
 		}
-		sn, err := s.sp().db.Build(ctx, pg, time.Now())
+		sn, err := s.pages.db.Build(ctx, pg, time.Now())
 		if err != nil {
 			continue
 		}
@@ -118,7 +118,7 @@ func (s *Server) apiComponentList(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	team := actorOf(c).TeamID
-	list, err := s.sp().db.Components(ctx, team, pageID, after, pg.Limit+1)
+	list, err := s.pages.db.Components(ctx, team, pageID, after, pg.Limit+1)
 	if err != nil {
 		return err
 	}
@@ -156,11 +156,11 @@ func (s *Server) apiComponentCreate(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	x, err := s.sp().db.CreateComponent(ctx, x)
+	x, err := s.pages.db.CreateComponent(ctx, x)
 	if err != nil {
 		return fieldErr(err)
 	}
-	s.sp().changed(ctx)
+	s.pages.changed(ctx)
 	return s.componentReply(c, http.StatusCreated, x)
 }
 
@@ -169,7 +169,7 @@ func (s *Server) apiComponentGet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	x, err := s.sp().db.Component(c.Request().Context(), actorOf(c).TeamID, id)
+	x, err := s.pages.db.Component(c.Request().Context(), actorOf(c).TeamID, id)
 	if err != nil {
 		return err
 	}
@@ -185,7 +185,7 @@ func (s *Server) apiComponentUpdate(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	x, err := s.sp().db.Component(ctx, actorOf(c).TeamID, id)
+	x, err := s.pages.db.Component(ctx, actorOf(c).TeamID, id)
 	if err != nil {
 		return err
 	}
@@ -199,10 +199,10 @@ func (s *Server) apiComponentUpdate(c echo.Context) error {
 	if err := in.apply(&x); err != nil {
 		return err
 	}
-	if x, err = s.sp().db.UpdateComponent(ctx, x); err != nil {
+	if x, err = s.pages.db.UpdateComponent(ctx, x); err != nil {
 		return fieldErr(err)
 	}
-	s.sp().changed(ctx)
+	s.pages.changed(ctx)
 	return s.componentReply(c, http.StatusOK, x)
 }
 
@@ -215,9 +215,9 @@ func (s *Server) apiComponentDelete(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if err := s.sp().db.DeleteComponent(ctx, actorOf(c).TeamID, id); err != nil {
+	if err := s.pages.db.DeleteComponent(ctx, actorOf(c).TeamID, id); err != nil {
 		return err
 	}
-	s.sp().changed(ctx)
+	s.pages.changed(ctx)
 	return c.NoContent(http.StatusNoContent)
 }

@@ -44,7 +44,7 @@ func (s *Server) componentCreateUI(c echo.Context) error {
 	x := statuspage.Component{TeamID: p.TeamID, StatusPageID: p.ID}
 	err = readComponentForm(c, &x)
 	if err == nil {
-		_, err = s.sp().db.CreateComponent(ctx, x)
+		_, err = s.pages.db.CreateComponent(ctx, x)
 		err = fieldErr(err)
 	}
 	if err != nil {
@@ -59,7 +59,7 @@ func (s *Server) componentCreateUI(c echo.Context) error {
 		}
 		return s.renderPageEdit(c, http.StatusBadRequest, p, pageForm(p), f)
 	}
-	s.sp().changed(ctx)
+	s.pages.changed(ctx)
 	flash(c, "Component added.")
 	return seeOther(c, "/status-pages/"+strconv.FormatInt(p.ID, 10)+"#components")
 }
@@ -78,17 +78,17 @@ func (s *Server) componentSaveUI(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	x, err := s.sp().db.Component(ctx, p.TeamID, cid)
+	x, err := s.pages.db.Component(ctx, p.TeamID, cid)
 	if err != nil || x.StatusPageID != p.ID {
 		return notFound("component")
 	}
 	if err := readComponentForm(c, &x); err != nil {
 		return err
 	}
-	if _, err := s.sp().db.UpdateComponent(ctx, x); err != nil {
+	if _, err := s.pages.db.UpdateComponent(ctx, x); err != nil {
 		return fieldErr(err)
 	}
-	s.sp().changed(ctx)
+	s.pages.changed(ctx)
 	flash(c, "Component saved.")
 	return seeOther(c, "/status-pages/"+strconv.FormatInt(p.ID, 10)+"#components")
 }
@@ -107,13 +107,13 @@ func (s *Server) componentDeleteUI(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if x, err := s.sp().db.Component(ctx, p.TeamID, cid); err != nil || x.StatusPageID != p.ID {
+	if x, err := s.pages.db.Component(ctx, p.TeamID, cid); err != nil || x.StatusPageID != p.ID {
 		return notFound("component")
 	}
-	if err := s.sp().db.DeleteComponent(ctx, p.TeamID, cid); err != nil {
+	if err := s.pages.db.DeleteComponent(ctx, p.TeamID, cid); err != nil {
 		return err
 	}
-	s.sp().changed(ctx)
+	s.pages.changed(ctx)
 	flash(c, "Component deleted.")
 	return seeOther(c, "/status-pages/"+strconv.FormatInt(p.ID, 10)+"#components")
 }

@@ -58,7 +58,7 @@ func (s *Server) apiIssueEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, err := s.iss().Events(c.Request().Context(), i.TeamID, i.ID, after, pg.Limit+1)
+	rows, err := s.tracker.Events(c.Request().Context(), i.TeamID, i.ID, after, pg.Limit+1)
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func (s *Server) apiIssueEvents(c echo.Context) error {
 // apiEventGet answers the whole normalised event by its 32-hex id.
 func (s *Server) apiEventGet(c echo.Context) error {
 	id := strings.ToLower(strings.ReplaceAll(c.Param("id"), "-", ""))
-	ev, _, err := s.iss().Event(c.Request().Context(), actorOf(c).TeamID, id)
+	ev, _, err := s.tracker.Event(c.Request().Context(), actorOf(c).TeamID, id)
 	if err != nil {
 		return issNotFound(err, "event")
 	}

@@ -122,7 +122,7 @@ func (s *Server) apiIncidentList(c echo.Context) error {
 	default:
 		return badRequest("status", "status: use open or all")
 	}
-	list, err := s.sp().db.Incidents(c.Request().Context(), f)
+	list, err := s.pages.db.Incidents(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
@@ -179,12 +179,12 @@ func (s *Server) apiIncidentCreate(c echo.Context) error {
 		return badRequest("body", "body: keep updates under 20,000 characters")
 	}
 	ctx := c.Request().Context()
-	inc, err = s.sp().db.CreateIncident(ctx, inc, body, actorOf(c).User.ID)
+	inc, err = s.pages.db.CreateIncident(ctx, inc, body, actorOf(c).User.ID)
 	if err != nil {
 		return fieldErr(err)
 	}
-	s.sp().changed(ctx)
-	full, err := s.sp().db.Incident(ctx, inc.TeamID, inc.ID)
+	s.pages.changed(ctx)
+	full, err := s.pages.db.Incident(ctx, inc.TeamID, inc.ID)
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func (s *Server) apiIncidentGet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in, err := s.sp().db.Incident(c.Request().Context(), actorOf(c).TeamID, id)
+	in, err := s.pages.db.Incident(c.Request().Context(), actorOf(c).TeamID, id)
 	if err != nil {
 		return err
 	}
@@ -215,7 +215,7 @@ func (s *Server) apiIncidentUpdate(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	team := actorOf(c).TeamID
-	cur, err := s.sp().db.Incident(ctx, team, id)
+	cur, err := s.pages.db.Incident(ctx, team, id)
 	if err != nil {
 		return err
 	}
@@ -241,11 +241,11 @@ func (s *Server) apiIncidentUpdate(c echo.Context) error {
 	}
 	ch := statuspage.IncidentChange{Title: in.Title, Status: in.Status, Impact: in.Impact, Components: aff,
 		Body: in.Body}
-	out, err := s.sp().db.ChangeIncident(ctx, team, id, ch, actorOf(c).User.ID)
+	out, err := s.pages.db.ChangeIncident(ctx, team, id, ch, actorOf(c).User.ID)
 	if err != nil {
 		return fieldErr(err)
 	}
-	s.sp().changed(ctx)
+	s.pages.changed(ctx)
 	code := http.StatusOK
 	if c.Request().Method == http.MethodPost {
 		code = http.StatusCreated
@@ -262,9 +262,9 @@ func (s *Server) apiIncidentDelete(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if err := s.sp().db.DeleteIncident(ctx, actorOf(c).TeamID, id); err != nil {
+	if err := s.pages.db.DeleteIncident(ctx, actorOf(c).TeamID, id); err != nil {
 		return err
 	}
-	s.sp().changed(ctx)
+	s.pages.changed(ctx)
 	return c.NoContent(http.StatusNoContent)
 }

@@ -14,7 +14,7 @@ import (
 
 // componentOptions lists the team's components as "Page · Name" choices.
 func (s *Server) componentOptions(ctx context.Context, teamID int64, chosen []int64) ([]views.Option, error) {
-	pages, err := s.sp().db.Pages(ctx, teamID, 0, 500)
+	pages, err := s.pages.db.Pages(ctx, teamID, 0, 500)
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +24,7 @@ func (s *Server) componentOptions(ctx context.Context, teamID int64, chosen []in
 	}
 	var out []views.Option
 	for _, p := range pages {
-		comps, err := s.sp().db.PageComponents(ctx, p.ID)
+		comps, err := s.pages.db.PageComponents(ctx, p.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -38,7 +38,7 @@ func (s *Server) componentOptions(ctx context.Context, teamID int64, chosen []in
 
 func (s *Server) monitorNames(ctx context.Context, teamID int64) map[int64]string {
 	out := map[int64]string{}
-	mons, _ := s.sp().db.Monitors(ctx, teamID)
+	mons, _ := s.pages.db.Monitors(ctx, teamID)
 	for _, m := range mons {
 		out[m.ID] = m.Name
 	}
@@ -62,7 +62,7 @@ func (s *Server) incidentListUI(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.sp().db.Incidents(ctx, statuspage.IncidentFilter{TeamID: a.TeamID, Before: before, Limit: 51})
+	list, err := s.pages.db.Incidents(ctx, statuspage.IncidentFilter{TeamID: a.TeamID, Before: before, Limit: 51})
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (s *Server) incidentCreateUI(c echo.Context) error {
 		inc.Components = *aff
 		body := ""
 		setStr(&body, in.Body)
-		inc, err = s.sp().db.CreateIncident(ctx, inc, body, a.User.ID)
+		inc, err = s.pages.db.CreateIncident(ctx, inc, body, a.User.ID)
 		err = fieldErr(err)
 	}
 	if err != nil {
@@ -151,7 +151,7 @@ func (s *Server) incidentCreateUI(c echo.Context) error {
 		}
 		return s.renderIncidentNew(c, http.StatusBadRequest, f, ids)
 	}
-	s.sp().changed(ctx)
+	s.pages.changed(ctx)
 	flash(c, "Incident opened. It shows on the pages of its components.")
 	return seeOther(c, "/status-pages/incidents/"+strconv.FormatInt(inc.ID, 10))
 }
@@ -162,7 +162,7 @@ func (s *Server) incidentShowUI(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in, err := s.sp().db.Incident(c.Request().Context(), actorOf(c).TeamID, id)
+	in, err := s.pages.db.Incident(c.Request().Context(), actorOf(c).TeamID, id)
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func (s *Server) incidentUpdateUI(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	a := actorOf(c)
-	cur, err := s.sp().db.Incident(ctx, a.TeamID, id)
+	cur, err := s.pages.db.Incident(ctx, a.TeamID, id)
 	if err != nil {
 		return err
 	}
@@ -210,7 +210,7 @@ func (s *Server) incidentUpdateUI(c echo.Context) error {
 	}
 	if err == nil {
 		ch := statuspage.IncidentChange{Status: in.Status, Impact: in.Impact, Components: aff, Body: in.Body}
-		_, err = s.sp().db.ChangeIncident(ctx, a.TeamID, id, ch, a.User.ID)
+		_, err = s.pages.db.ChangeIncident(ctx, a.TeamID, id, ch, a.User.ID)
 		err = fieldErr(err)
 	}
 	if err != nil {
@@ -220,7 +220,7 @@ func (s *Server) incidentUpdateUI(c echo.Context) error {
 		}
 		return s.renderIncidentShow(c, http.StatusBadRequest, cur, f)
 	}
-	s.sp().changed(ctx)
+	s.pages.changed(ctx)
 	flash(c, "Update posted.")
 	return seeOther(c, "/status-pages/incidents/"+strconv.FormatInt(id, 10))
 }
@@ -235,10 +235,10 @@ func (s *Server) incidentDeleteUI(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if err := s.sp().db.DeleteIncident(ctx, actorOf(c).TeamID, id); err != nil {
+	if err := s.pages.db.DeleteIncident(ctx, actorOf(c).TeamID, id); err != nil {
 		return err
 	}
-	s.sp().changed(ctx)
+	s.pages.changed(ctx)
 	flash(c, "Incident deleted.")
 	return seeOther(c, "/status-pages/incidents")
 }

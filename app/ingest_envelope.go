@@ -62,16 +62,16 @@ func (s *Server) ingest(c echo.Context, kind string) error {
 	if err != nil || pid <= 0 {
 		return ingestAnswer(c, &issues.IngestError{Status: http.StatusNotFound, Detail: "unknown project"})
 	}
-	if err := s.iss().Shed(); err != nil {
+	if err := s.tracker.Shed(); err != nil {
 		return ingestAnswer(c, err)
 	}
-	lease := s.iss().Lease()
+	lease := s.tracker.Lease()
 	defer lease.Release()
 	body, raw, err := s.ingestBody(c, kind, lease)
 	if err != nil {
 		return ingestAnswer(c, err)
 	}
-	id, err := s.iss().Accept(req.Context(), issues.IngestRequest{
+	id, err := s.tracker.Accept(req.Context(), issues.IngestRequest{
 		ProjectID: pid, Kind: kind, Body: body, Raw: raw, Auth: issues.ParseAuth(req),
 		ClientIP: c.RealIP(), UserAgent: req.UserAgent(),
 	})

@@ -135,7 +135,7 @@ func (s *Server) issuePage(c echo.Context, f issues.Filter, pg page) ([]issues.I
 		f.AfterValue, f.AfterID = v, id
 	}
 	f.Limit = pg.Limit + 1
-	list, err := s.iss().Issues(c.Request().Context(), f)
+	list, err := s.tracker.Issues(c.Request().Context(), f)
 	if err != nil {
 		return nil, "", err
 	}
@@ -175,7 +175,7 @@ func (s *Server) issueParam(c echo.Context) (issues.Issue, error) {
 	if err != nil {
 		return issues.Issue{}, notFound("issue")
 	}
-	i, err := s.iss().Issue(c.Request().Context(), actorOf(c).TeamID, id)
+	i, err := s.tracker.Issue(c.Request().Context(), actorOf(c).TeamID, id)
 	return i, issNotFound(err, "issue")
 }
 
@@ -326,7 +326,7 @@ func (s *Server) apiIssueUpdate(c echo.Context) error {
 		return err
 	}
 	a := actorOf(c)
-	if err := s.iss().UpdateIssue(c.Request().Context(), a.TeamID, a.User.ID, i.ID, ch); err != nil {
+	if err := s.tracker.UpdateIssue(c.Request().Context(), a.TeamID, a.User.ID, i.ID, ch); err != nil {
 		return err
 	}
 	i, err = s.apiIssueParam(c)
@@ -355,7 +355,7 @@ func (s *Server) apiIssueMerge(c echo.Context) error {
 		return badRequest("issue_ids", "issue_ids: list the issues to merge into this one")
 	}
 	a := actorOf(c)
-	if err := s.iss().Merge(c.Request().Context(), a.TeamID, a.User.ID, i.ID, in.IssueIDs); err != nil {
+	if err := s.tracker.Merge(c.Request().Context(), a.TeamID, a.User.ID, i.ID, in.IssueIDs); err != nil {
 		return mergeError(err)
 	}
 	i, err = s.apiIssueParam(c)
@@ -394,14 +394,14 @@ func (s *Server) apiIssueUnmerge(c echo.Context) error {
 		return badRequest("hashes", "hashes: list the grouping hashes to split out")
 	}
 	a := actorOf(c)
-	id, err := s.iss().Unmerge(c.Request().Context(), a.TeamID, a.User.ID, i.ID, in.Hashes)
+	id, err := s.tracker.Unmerge(c.Request().Context(), a.TeamID, a.User.ID, i.ID, in.Hashes)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return badRequest("hashes", "hashes: not hashes of this issue")
 		}
 		return mergeError(err)
 	}
-	n, err := s.iss().Issue(c.Request().Context(), a.TeamID, id)
+	n, err := s.tracker.Issue(c.Request().Context(), a.TeamID, id)
 	if err != nil {
 		return err
 	}
@@ -414,7 +414,7 @@ func (s *Server) apiIssueHashes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	hs, err := s.iss().Hashes(c.Request().Context(), i.TeamID, i.ID)
+	hs, err := s.tracker.Hashes(c.Request().Context(), i.TeamID, i.ID)
 	if err != nil {
 		return err
 	}
@@ -444,7 +444,7 @@ func (s *Server) apiIssueComment(c echo.Context) error {
 		return badRequest("body", "body: write something")
 	}
 	a := actorOf(c)
-	if err := s.iss().Comment(c.Request().Context(), a.TeamID, a.User.ID, i.ID, in.Body); err != nil {
+	if err := s.tracker.Comment(c.Request().Context(), a.TeamID, a.User.ID, i.ID, in.Body); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, map[string]any{"issue_id": i.ID, "body": in.Body})

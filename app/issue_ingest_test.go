@@ -55,9 +55,9 @@ func (e *testEnv) waitEvents(projectID int64, n int) {
 func (e *testEnv) waitQueue() {
 	e.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
-	for e.srv.iss().QueueDepth() > 0 {
+	for e.srv.tracker.QueueDepth() > 0 {
 		if time.Now().After(deadline) {
-			e.t.Fatalf("queue still holds %d envelopes", e.srv.iss().QueueDepth())
+			e.t.Fatalf("queue still holds %d envelopes", e.srv.tracker.QueueDepth())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -461,7 +461,7 @@ func TestIngestBodyBudget(t *testing.T) {
 		t.Fatalf("with slow uploads pending: %d %v, want 200", status, body)
 	}
 	// Another request mid-decompression holds 100 of the 144 KiB.
-	held := e.srv.iss().Lease()
+	held := e.srv.tracker.Lease()
 	filler := make([]byte, 100<<10)
 	var zw bytes.Buffer
 	gw := gzip.NewWriter(&zw)
@@ -478,7 +478,7 @@ func TestIngestBodyBudget(t *testing.T) {
 	if status, _, body := e.ingest(bomb); status != http.StatusOK {
 		t.Fatalf("after release: %d %v, want 200", status, body)
 	}
-	if n := e.srv.iss().BodyBytes(); n != 0 {
+	if n := e.srv.tracker.BodyBytes(); n != 0 {
 		t.Errorf("%d bytes still held after every request answered", n)
 	}
 }

@@ -32,7 +32,7 @@ func (s *Server) issueList(c echo.Context) error {
 	}
 	v.Status, v.Level, v.ProjectID, v.Environment, v.Release, v.Query, v.Sort =
 		f.Status, f.Level, f.ProjectID, f.Environment, f.Release, f.Query, f.Sort
-	projects, err := s.iss().Projects(ctx, a.TeamID)
+	projects, err := s.tracker.Projects(ctx, a.TeamID)
 	if err != nil {
 		return err
 	}
@@ -40,10 +40,10 @@ func (s *Server) issueList(c echo.Context) error {
 	for _, p := range projects {
 		v.Projects = append(v.Projects, views.Choice{Value: strconv.FormatInt(p.ID, 10), Label: p.Name})
 	}
-	if v.Environments, err = s.iss().FacetValues(ctx, a.TeamID, "environment"); err != nil {
+	if v.Environments, err = s.tracker.FacetValues(ctx, a.TeamID, "environment"); err != nil {
 		return err
 	}
-	if v.Releases, err = s.iss().FacetValues(ctx, a.TeamID, "release"); err != nil {
+	if v.Releases, err = s.tracker.FacetValues(ctx, a.TeamID, "release"); err != nil {
 		return err
 	}
 	pg := page{Limit: 50, Cursor: c.QueryParam("cursor")}
@@ -68,7 +68,7 @@ func (s *Server) issueRows(c echo.Context, list []issues.Issue, v *views.IssueLi
 		ids = append(ids, i.ID)
 	}
 	now := time.Now()
-	spark, err := s.iss().Hourly(c.Request().Context(), ids, now.Add(-23*time.Hour), 24)
+	spark, err := s.tracker.Hourly(c.Request().Context(), ids, now.Add(-23*time.Hour), 24)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (s *Server) issueRows(c echo.Context, list []issues.Issue, v *views.IssueLi
 // events since the page was rendered.
 func (s *Server) issueFresh(c echo.Context) error {
 	since, _ := strconv.ParseInt(c.QueryParam("since"), 10, 64)
-	n, err := s.iss().ChangedSince(c.Request().Context(), actorOf(c).TeamID, since)
+	n, err := s.tracker.ChangedSince(c.Request().Context(), actorOf(c).TeamID, since)
 	if err != nil {
 		return err
 	}

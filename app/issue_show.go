@@ -48,7 +48,7 @@ func (s *Server) issueView(c echo.Context) (views.IssueView, error) {
 	if err := s.issueCharts(c, i, &v); err != nil {
 		return v, err
 	}
-	tags, keys, err := s.iss().Tags(ctx, i.ID, 5)
+	tags, keys, err := s.tracker.Tags(ctx, i.ID, 5)
 	if err != nil {
 		return v, err
 	}
@@ -63,14 +63,14 @@ func (s *Server) issueView(c echo.Context) (views.IssueView, error) {
 		}
 		v.Tags = append(v.Tags, tb)
 	}
-	acts, err := s.iss().ActivityOf(ctx, a.TeamID, i.ID)
+	acts, err := s.tracker.ActivityOf(ctx, a.TeamID, i.ID)
 	if err != nil {
 		return v, err
 	}
 	for _, x := range acts {
 		v.Activity = append(v.Activity, views.ActivityRow{Kind: x.Kind, Body: x.Body, Who: x.UserEmail, At: store.Time(x.CreatedAt)})
 	}
-	hashes, err := s.iss().Hashes(ctx, a.TeamID, i.ID)
+	hashes, err := s.tracker.Hashes(ctx, a.TeamID, i.ID)
 	if err != nil {
 		return v, err
 	}
@@ -115,7 +115,7 @@ func (s *Server) issueCharts(c echo.Context, i issues.Issue, v *views.IssueView)
 	now := time.Now().UTC()
 	start := now.Truncate(24*time.Hour).AddDate(0, 0, -29)
 	hours := int(now.Sub(start).Hours()) + 1
-	h, err := s.iss().Hourly(c.Request().Context(), []int64{i.ID}, start, hours)
+	h, err := s.tracker.Hourly(c.Request().Context(), []int64{i.ID}, start, hours)
 	if err != nil {
 		return err
 	}
@@ -134,18 +134,18 @@ func (s *Server) issueEvent(c echo.Context, i issues.Issue, v *views.IssueView) 
 	ctx := c.Request().Context()
 	row, err := strconv.ParseInt(c.QueryParam("event"), 10, 64)
 	if err != nil || row <= 0 {
-		if row, err = s.iss().LatestEventRow(ctx, i.TeamID, i.ID); err != nil {
+		if row, err = s.tracker.LatestEventRow(ctx, i.TeamID, i.ID); err != nil {
 			if err == store.ErrNotFound {
 				return nil
 			}
 			return err
 		}
 	}
-	ev, er, err := s.iss().EventByRow(ctx, i.TeamID, row)
+	ev, er, err := s.tracker.EventByRow(ctx, i.TeamID, row)
 	if err != nil || er.IssueID != i.ID {
 		return notFound("event")
 	}
-	older, newer, err := s.iss().Neighbours(ctx, i.ID, row)
+	older, newer, err := s.tracker.Neighbours(ctx, i.ID, row)
 	if err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func (s *Server) issueEvent(c echo.Context, i issues.Issue, v *views.IssueView) 
 	}
 	v.Event = eventView(ev, row)
 	v.Event.RawURL = fmt.Sprintf("/issues/%d/events/%d.json", i.ID, row)
-	items, err := s.iss().ItemsOfEvent(ctx, i.TeamID, ev.EventID)
+	items, err := s.tracker.ItemsOfEvent(ctx, i.TeamID, ev.EventID)
 	if err != nil {
 		return err
 	}
@@ -189,11 +189,11 @@ func (s *Server) issueAttachment(c echo.Context) error {
 		return notFound("attachment")
 	}
 	ctx := c.Request().Context()
-	_, er, err := s.iss().EventByRow(ctx, i.TeamID, row)
+	_, er, err := s.tracker.EventByRow(ctx, i.TeamID, row)
 	if err != nil || er.IssueID != i.ID {
 		return notFound("attachment")
 	}
-	name, _, data, err := s.iss().Attachment(ctx, i.TeamID, er.EventID, item)
+	name, _, data, err := s.tracker.Attachment(ctx, i.TeamID, er.EventID, item)
 	if err != nil {
 		return issNotFound(err, "attachment")
 	}
@@ -225,7 +225,7 @@ func (s *Server) issueEventJSON(c echo.Context) error {
 	if err != nil {
 		return notFound("event")
 	}
-	ev, er, err := s.iss().EventByRow(c.Request().Context(), i.TeamID, row)
+	ev, er, err := s.tracker.EventByRow(c.Request().Context(), i.TeamID, row)
 	if err != nil || er.IssueID != i.ID {
 		return notFound("event")
 	}

@@ -29,7 +29,7 @@ func (s *Server) issueStatusUI(c echo.Context) error {
 		return err
 	}
 	a := actorOf(c)
-	if err := s.iss().UpdateIssue(c.Request().Context(), a.TeamID, a.User.ID, i.ID, ch); err != nil {
+	if err := s.tracker.UpdateIssue(c.Request().Context(), a.TeamID, a.User.ID, i.ID, ch); err != nil {
 		return err
 	}
 	flash(c, "Issue "+strings.ToLower(views.IssueStatusLabel(ch.Status, ""))+".")
@@ -86,7 +86,7 @@ func (s *Server) issueAssignUI(c echo.Context) error {
 		}
 	}
 	a := actorOf(c)
-	if err := s.iss().UpdateIssue(c.Request().Context(), a.TeamID, a.User.ID, i.ID, ch); err != nil {
+	if err := s.tracker.UpdateIssue(c.Request().Context(), a.TeamID, a.User.ID, i.ID, ch); err != nil {
 		return err
 	}
 	flash(c, "Assignee saved.")
@@ -112,7 +112,7 @@ func (s *Server) issueCommentUI(c echo.Context) error {
 		return render(c, http.StatusBadRequest, views.IssuePage(s.shell(c, v.Title, "issues"), v))
 	}
 	a := actorOf(c)
-	if err := s.iss().Comment(c.Request().Context(), a.TeamID, a.User.ID, i.ID, body); err != nil {
+	if err := s.tracker.Comment(c.Request().Context(), a.TeamID, a.User.ID, i.ID, body); err != nil {
 		return err
 	}
 	return seeOther(c, "/issues/"+strconv.FormatInt(i.ID, 10))
@@ -129,7 +129,7 @@ func (s *Server) issueUnmergeUI(c echo.Context) error {
 	}
 	form, _ := c.FormParams()
 	a := actorOf(c)
-	id, err := s.iss().Unmerge(c.Request().Context(), a.TeamID, a.User.ID, i.ID, form["hash"])
+	id, err := s.tracker.Unmerge(c.Request().Context(), a.TeamID, a.User.ID, i.ID, form["hash"])
 	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
 		flash(c, "Choose some, but not all, of the groups to split out.")
 		return seeOther(c, "/issues/"+strconv.FormatInt(i.ID, 10))
@@ -169,7 +169,7 @@ func (s *Server) issueBulkUI(c echo.Context) error {
 			flash(c, "Select two or more issues to merge.")
 			return seeOther(c, back)
 		}
-		if err := s.iss().Merge(ctx, a.TeamID, a.User.ID, ids[0], ids[1:]); err != nil {
+		if err := s.tracker.Merge(ctx, a.TeamID, a.User.ID, ids[0], ids[1:]); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				flash(c, "Only issues of the same project can be merged.")
 				return seeOther(c, back)
@@ -202,7 +202,7 @@ func issueCount(n int) string {
 func (s *Server) bulkStatus(ctx context.Context, a *actor, ids []int64, status string) (int, error) {
 	n := 0
 	for _, id := range ids {
-		err := s.iss().UpdateIssue(ctx, a.TeamID, a.User.ID, id, issues.Change{Status: status})
+		err := s.tracker.UpdateIssue(ctx, a.TeamID, a.User.ID, id, issues.Change{Status: status})
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}

@@ -2,21 +2,10 @@ package app
 
 import (
 	"context"
-	"sync"
 
 	"github.com/bitwobbly/bitwobbly/issues"
 	"github.com/bitwobbly/bitwobbly/views"
 )
-
-// issueServices holds each server's error-tracking service (tests run
-// many servers in one process).
-var issueServices sync.Map
-
-// iss is the server's error-tracking service.
-func (s *Server) iss() *issues.Service {
-	v, _ := issueServices.Load(s)
-	return v.(*issues.Service)
-}
 
 // wireIssues creates the error-tracking service, its process pool, its
 // metrics and its overview counter.
@@ -28,7 +17,7 @@ func (s *Server) wireIssues() error {
 		QueueMax:    s.cfg.IngestQueueMax,
 		Workers:     s.cfg.IngestWorkers,
 	})
-	issueServices.Store(s, svc)
+	s.tracker = svc
 	for _, c := range svc.Collectors() {
 		s.metrics.Registry.MustRegister(c)
 	}

@@ -112,7 +112,7 @@ func (s *Server) apiMaintenanceList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.sp().db.MaintenanceList(c.Request().Context(), actorOf(c).TeamID, after, pg.Limit+1)
+	list, err := s.pages.db.MaintenanceList(c.Request().Context(), actorOf(c).TeamID, after, pg.Limit+1)
 	if err != nil {
 		return err
 	}
@@ -131,12 +131,12 @@ func (s *Server) apiMaintenanceList(c echo.Context) error {
 
 func (s *Server) saveMaintenance(c echo.Context, m statuspage.Maintenance, code int) error {
 	ctx := c.Request().Context()
-	m, err := s.sp().db.SaveMaintenance(ctx, m)
+	m, err := s.pages.db.SaveMaintenance(ctx, m)
 	if err != nil {
 		return fieldErr(err)
 	}
 	s.maintenanceChanged(ctx)
-	full, err := s.sp().db.MaintenanceByID(ctx, m.TeamID, m.ID)
+	full, err := s.pages.db.MaintenanceByID(ctx, m.TeamID, m.ID)
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func (s *Server) apiMaintenanceGet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.sp().db.MaintenanceByID(c.Request().Context(), actorOf(c).TeamID, id)
+	m, err := s.pages.db.MaintenanceByID(c.Request().Context(), actorOf(c).TeamID, id)
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (s *Server) apiMaintenanceUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.sp().db.MaintenanceByID(c.Request().Context(), actorOf(c).TeamID, id)
+	m, err := s.pages.db.MaintenanceByID(c.Request().Context(), actorOf(c).TeamID, id)
 	if err != nil {
 		return err
 	}
@@ -201,7 +201,7 @@ func (s *Server) apiMaintenanceDelete(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if err := s.sp().db.DeleteMaintenance(ctx, actorOf(c).TeamID, id); err != nil {
+	if err := s.pages.db.DeleteMaintenance(ctx, actorOf(c).TeamID, id); err != nil {
 		return err
 	}
 	s.maintenanceChanged(ctx)
@@ -212,9 +212,9 @@ func (s *Server) apiMaintenanceDelete(c echo.Context) error {
 // at once, so monitors enter or leave maintenance without waiting for its
 // periodic reload.
 func (s *Server) maintenanceChanged(ctx context.Context) {
-	s.sp().changed(ctx)
-	if m, ok := monitorServices.Load(s); ok {
-		if err := m.(*monitoring).engine.ReloadMaintenance(ctx); err != nil {
+	s.pages.changed(ctx)
+	if s.monitors != nil {
+		if err := s.monitors.engine.ReloadMaintenance(ctx); err != nil {
 			s.log.Warn("reload maintenance", "error", err)
 		}
 	}

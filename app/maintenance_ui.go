@@ -20,7 +20,7 @@ var weekdayNames = []string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursda
 func (s *Server) maintenanceListUI(c echo.Context) error {
 	a := actorOf(c)
 	ctx := c.Request().Context()
-	list, err := s.sp().db.MaintenanceList(ctx, a.TeamID, 0, 500)
+	list, err := s.pages.db.MaintenanceList(ctx, a.TeamID, 0, 500)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func (s *Server) renderMaintForm(c echo.Context, code int, m statuspage.Maintena
 	for i, d := range weekdayNames {
 		v.Weekdays = append(v.Weekdays, views.Option{Value: strconv.Itoa(i), Label: d, Selected: m.Weekdays&(1<<i) != 0})
 	}
-	mons, err := s.sp().db.Monitors(ctx, a.TeamID)
+	mons, err := s.pages.db.Monitors(ctx, a.TeamID)
 	if err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func (s *Server) saveMaintForm(c echo.Context, m statuspage.Maintenance, isNew b
 	orig := m
 	err := readMaintForm(c, &m)
 	if err == nil {
-		m, err = s.sp().db.SaveMaintenance(ctx, m)
+		m, err = s.pages.db.SaveMaintenance(ctx, m)
 		err = fieldErr(err)
 	}
 	if err != nil {
@@ -206,7 +206,7 @@ func (s *Server) maintenanceEditUI(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.sp().db.MaintenanceByID(c.Request().Context(), actorOf(c).TeamID, id)
+	m, err := s.pages.db.MaintenanceByID(c.Request().Context(), actorOf(c).TeamID, id)
 	if err != nil {
 		return err
 	}
@@ -219,7 +219,7 @@ func (s *Server) maintenanceSaveUI(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.sp().db.MaintenanceByID(c.Request().Context(), actorOf(c).TeamID, id)
+	m, err := s.pages.db.MaintenanceByID(c.Request().Context(), actorOf(c).TeamID, id)
 	if err != nil {
 		return err
 	}
@@ -236,7 +236,7 @@ func (s *Server) maintenanceDeleteUI(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if err := s.sp().db.DeleteMaintenance(ctx, actorOf(c).TeamID, id); err != nil {
+	if err := s.pages.db.DeleteMaintenance(ctx, actorOf(c).TeamID, id); err != nil {
 		return err
 	}
 	s.maintenanceChanged(ctx)

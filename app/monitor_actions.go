@@ -55,7 +55,7 @@ func (s *Server) monitorStateUI(c echo.Context) error {
 		return conflict("type", "only manual monitors are set by hand")
 	}
 	reason := trimTo(strings.TrimSpace(c.FormValue("reason")), 500)
-	if _, err := s.mon().engine.SetManual(c.Request().Context(), m.TeamID, m.ID, c.FormValue("status"), reason); err != nil {
+	if _, err := s.monitors.engine.SetManual(c.Request().Context(), m.TeamID, m.ID, c.FormValue("status"), reason); err != nil {
 		return manualError(err)
 	}
 	flash(c, "State set.")
@@ -74,7 +74,7 @@ func (s *Server) monitorDeleteUI(c echo.Context) error {
 	if err := s.store.DeleteMonitor(c.Request().Context(), m.TeamID, m.ID); err != nil {
 		return err
 	}
-	s.mon().engine.Reload(c.Request().Context(), m.ID)
+	s.monitors.engine.Reload(c.Request().Context(), m.ID)
 	flash(c, "Monitor "+m.Name+" deleted.")
 	return seeOther(c, "/monitors")
 }

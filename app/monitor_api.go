@@ -329,11 +329,11 @@ func (s *Server) createMonitor(c echo.Context, in monitorInput) (store.Monitor, 
 		return m, err
 	}
 	if in.Status != nil && *in.Status != "" && m.Type == "manual" && row.Enabled {
-		if m, err = s.mon().engine.SetManual(ctx, m.TeamID, m.ID, *in.Status, deref2(in.StatusReason)); err != nil {
+		if m, err = s.monitors.engine.SetManual(ctx, m.TeamID, m.ID, *in.Status, deref2(in.StatusReason)); err != nil {
 			return m, manualError(err)
 		}
 	}
-	s.mon().engine.Reload(ctx, m.ID)
+	s.monitors.engine.Reload(ctx, m.ID)
 	return s.store.MonitorByID(ctx, m.TeamID, m.ID)
 }
 
@@ -420,11 +420,11 @@ func (s *Server) updateMonitor(c echo.Context, m store.Monitor, in monitorInput)
 	enabled := m.Enabled
 	deref(&enabled, in.Enabled)
 	if row.Type == "manual" && enabled && in.Status != nil && *in.Status != m.Status && *in.Status != "" {
-		if _, err := s.mon().engine.SetManual(ctx, m.TeamID, m.ID, *in.Status, deref2(in.StatusReason)); err != nil {
+		if _, err := s.monitors.engine.SetManual(ctx, m.TeamID, m.ID, *in.Status, deref2(in.StatusReason)); err != nil {
 			return m, manualError(err)
 		}
 	}
-	s.mon().engine.Reload(ctx, m.ID)
+	s.monitors.engine.Reload(ctx, m.ID)
 	return s.store.MonitorByID(ctx, m.TeamID, m.ID)
 }
 
@@ -440,7 +440,7 @@ func (s *Server) apiMonitorDelete(c echo.Context) error {
 	if err := s.store.DeleteMonitor(c.Request().Context(), m.TeamID, m.ID); err != nil {
 		return err
 	}
-	s.mon().engine.Reload(c.Request().Context(), m.ID)
+	s.monitors.engine.Reload(c.Request().Context(), m.ID)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -468,7 +468,7 @@ func (s *Server) setEnabled(c echo.Context, on bool) (store.Monitor, error) {
 	if err := s.store.SetMonitorEnabled(ctx, m.TeamID, m.ID, on); err != nil {
 		return m, err
 	}
-	s.mon().engine.Reload(ctx, m.ID)
+	s.monitors.engine.Reload(ctx, m.ID)
 	return s.store.MonitorByID(ctx, m.TeamID, m.ID)
 }
 
@@ -494,7 +494,7 @@ func (s *Server) checkNow(m store.Monitor) error {
 	case m.Type == "push" || m.Type == "manual":
 		return conflict("type", "%s monitors are not checked by Bit Wobbly", m.Type)
 	}
-	s.mon().engine.CheckNow(m.ID)
+	s.monitors.engine.CheckNow(m.ID)
 	return nil
 }
 
@@ -609,7 +609,7 @@ func (s *Server) apiMonitorUptime(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.mon().rollups.Uptime(c.Request().Context(), m.ID, from, to)
+	u, err := s.monitors.rollups.Uptime(c.Request().Context(), m.ID, from, to)
 	if err != nil {
 		return err
 	}

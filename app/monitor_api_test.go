@@ -362,7 +362,7 @@ func TestMonitorMaintenance(t *testing.T) {
 		VALUES (?, 'Upgrade', 'once', ?, ?, ?, ?)`, e.TeamID, now.Add(-time.Minute).UnixMilli(),
 		now.Add(time.Hour).UnixMilli(), now.UnixMilli(), now.UnixMilli())
 	execW(t, e, `INSERT INTO maintenance_monitors(maintenance_id, monitor_id) VALUES (?, ?)`, mid, id)
-	e.srv.mon().engine.ReloadMaintenance(context.Background())
+	e.srv.monitors.engine.ReloadMaintenance(context.Background())
 	waitFor(t, "maintenance", 10*time.Second, func() bool { return e.monitorStatus(id) == "maintenance" })
 
 	target.stop()
@@ -379,7 +379,7 @@ func TestMonitorMaintenance(t *testing.T) {
 	}
 
 	execW(t, e, `UPDATE maintenance SET ends_at = ? WHERE id = ?`, time.Now().Add(-time.Second).UnixMilli(), mid)
-	e.srv.mon().engine.ReloadMaintenance(context.Background())
+	e.srv.monitors.engine.ReloadMaintenance(context.Background())
 	waitFor(t, "down after maintenance", 10*time.Second, func() bool { return e.monitorStatus(id) == "down" })
 }
 

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/bitwobbly/bitwobbly/app/secrets"
@@ -16,16 +15,6 @@ type monitoring struct {
 	rollups *checks.Rollups
 }
 
-// monitorServices holds each server's monitoring service (tests run many
-// servers in one process).
-var monitorServices sync.Map
-
-// mon is the server's monitoring service.
-func (s *Server) mon() *monitoring {
-	v, _ := monitorServices.Load(s)
-	return v.(*monitoring)
-}
-
 // wireMonitoring creates the scheduler (a worker) and the housekeeping
 // jobs: rollups every minute, retention nightly.
 func (s *Server) wireMonitoring() error {
@@ -37,7 +26,7 @@ func (s *Server) wireMonitoring() error {
 		Metrics:     checks.NewMetrics(s.metrics.Registry),
 		OpenSecret:  s.box.Open,
 	})
-	monitorServices.Store(s, m)
+	s.monitors = m
 	s.addWorker("monitor-scheduler", m.engine.Run)
 	s.addCron("@every 1m", "check-rollups", func(ctx context.Context) {
 		if err := m.rollups.Run(ctx); err != nil && ctx.Err() == nil {

@@ -76,7 +76,7 @@ func (s *Server) monitorView(c echo.Context, m store.Monitor, full bool) (views.
 	if m.Type == "manual" {
 		v.Target = "set by hand"
 	}
-	r := s.mon().rollups
+	r := s.monitors.rollups
 	for _, u := range []struct {
 		dst *string
 		d   time.Duration
@@ -230,7 +230,7 @@ func (s *Server) dayBars(ctx context.Context, id int64, now time.Time) ([]views.
 		day := views.MonitorDay{Day: d, Incidents: incidents[d.UnixMilli()]}
 		r, ok := byDay[d.UnixMilli()]
 		if !ok && !d.Before(today.Add(-24*time.Hour)) {
-			u, err := s.mon().rollups.Uptime(ctx, id, d, minTime(d.Add(24*time.Hour), now))
+			u, err := s.monitors.rollups.Uptime(ctx, id, d, minTime(d.Add(24*time.Hour), now))
 			if err != nil {
 				return nil, err
 			}

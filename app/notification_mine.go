@@ -16,7 +16,7 @@ import (
 func (s *Server) notificationsMine(c echo.Context) error {
 	a := actorOf(c)
 	ctx := c.Request().Context()
-	eng := s.notifier()
+	eng := s.notifier
 	chans, err := eng.Channels(ctx, a.TeamID, 0, 0)
 	if err != nil {
 		return err

@@ -23,16 +23,6 @@ import (
 var channelTypes = []notify.Type{webhook.Type, email.Type, slack.Type, discord.Type, teams.Type,
 	pagerduty.Type, opsgenie.Type, telegram.Type, ntfy.Type}
 
-// notifyEngines holds each server's notification engine (tests run many
-// servers in one process).
-var notifyEngines sync.Map
-
-// notifier is the server's notification engine.
-func (s *Server) notifier() *notify.Engine {
-	v, _ := notifyEngines.Load(s)
-	return v.(*notify.Engine)
-}
-
 // wireNotify creates the notification engine and registers its worker
 // and metrics.
 func (s *Server) wireNotify() error {
@@ -55,8 +45,8 @@ func (s *Server) wireNotify() error {
 		BaseURL:  s.cfg.BaseURL,
 		Registry: s.metrics.Registry,
 	})
-	notifyEngines.Store(s, eng)
-	notifySelf.Store(s, func(base string) {
+	s.notifier = eng
+	s.notifySelf = func(base string) {
 		u, err := url.Parse(base)
 		if err != nil {
 			return
@@ -65,7 +55,7 @@ func (s *Server) wireNotify() error {
 		self = append(self, notifyHostPort(u))
 		mu.Unlock()
 		eng.SetBaseURL(base)
-	})
+	}
 	s.addWorker("notifications", eng.Run)
 	s.addCron("@hourly", "notification-prune", func(ctx context.Context) {
 		if n, err := eng.Prune(ctx, deliveryRetention); err != nil {
@@ -76,9 +66,6 @@ func (s *Server) wireNotify() error {
 	})
 	return nil
 }
-
-// notifySelf lets tests tell a server its URL once httptest picked it.
-var notifySelf sync.Map
 
 func notifyHostPort(u *url.URL) string {
 	if u.Port() != "" {

@@ -57,7 +57,7 @@ func (s *Server) projectOut(c echo.Context, p issues.Project) projectJSON {
 	if out.ScrubFields == nil {
 		out.ScrubFields = []string{}
 	}
-	if keys, err := s.iss().Keys(c.Request().Context(), p.TeamID, p.ID); err == nil {
+	if keys, err := s.tracker.Keys(c.Request().Context(), p.TeamID, p.ID); err == nil {
 		for _, k := range keys {
 			if k.Enabled {
 				out.DSN = s.dsnOf(c, k.PublicKey, p.ID)
@@ -84,7 +84,7 @@ func (s *Server) apiProjectList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ps, err := s.iss().Projects(c.Request().Context(), actorOf(c).TeamID)
+	ps, err := s.tracker.Projects(c.Request().Context(), actorOf(c).TeamID)
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func (s *Server) projectParam(c echo.Context) (issues.Project, error) {
 	if err != nil {
 		return issues.Project{}, notFound("project")
 	}
-	p, err := s.iss().Project(c.Request().Context(), actorOf(c).TeamID, id)
+	p, err := s.tracker.Project(c.Request().Context(), actorOf(c).TeamID, id)
 	if err != nil {
 		return p, issNotFound(err, "project")
 	}
@@ -229,13 +229,13 @@ func (s *Server) apiProjectCreate(c echo.Context) error {
 	if err := in.apply(&p); err != nil {
 		return err
 	}
-	p, _, err := s.iss().CreateProject(c.Request().Context(), p)
+	p, _, err := s.tracker.CreateProject(c.Request().Context(), p)
 	if err != nil {
 		return err
 	}
 	if in.ScrubData != nil || in.ScrubFields != nil || in.FingerprintRules != nil || in.StackRules != nil {
 		in.apply(&p)
-		if err := s.iss().UpdateProject(c.Request().Context(), p); err != nil {
+		if err := s.tracker.UpdateProject(c.Request().Context(), p); err != nil {
 			return err
 		}
 	}
@@ -258,7 +258,7 @@ func (s *Server) apiProjectUpdate(c echo.Context) error {
 	if err := in.apply(&p); err != nil {
 		return err
 	}
-	if err := s.iss().UpdateProject(c.Request().Context(), p); err != nil {
+	if err := s.tracker.UpdateProject(c.Request().Context(), p); err != nil {
 		return err
 	}
 	p, err = s.projectParam(c)
@@ -277,7 +277,7 @@ func (s *Server) apiProjectDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.iss().DeleteProject(c.Request().Context(), p.TeamID, p.ID); err != nil {
+	if err := s.tracker.DeleteProject(c.Request().Context(), p.TeamID, p.ID); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -289,7 +289,7 @@ func (s *Server) apiKeyList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	keys, err := s.iss().Keys(c.Request().Context(), p.TeamID, p.ID)
+	keys, err := s.tracker.Keys(c.Request().Context(), p.TeamID, p.ID)
 	if err != nil {
 		return err
 	}
@@ -346,7 +346,7 @@ func (s *Server) apiKeyCreate(c echo.Context) error {
 	if err := in.apply(&k); err != nil {
 		return err
 	}
-	k, err = s.iss().CreateKey(c.Request().Context(), k)
+	k, err = s.tracker.CreateKey(c.Request().Context(), k)
 	if err != nil {
 		return err
 	}
@@ -362,7 +362,7 @@ func (s *Server) keyParam(c echo.Context) (issues.Key, error) {
 	if err != nil {
 		return issues.Key{}, notFound("key")
 	}
-	k, err := s.iss().KeyOf(c.Request().Context(), p.TeamID, p.ID, id)
+	k, err := s.tracker.KeyOf(c.Request().Context(), p.TeamID, p.ID, id)
 	return k, issNotFound(err, "key")
 }
 
@@ -391,7 +391,7 @@ func (s *Server) apiKeyUpdate(c echo.Context) error {
 	if err := in.apply(&k); err != nil {
 		return err
 	}
-	if err := s.iss().UpdateKey(c.Request().Context(), k); err != nil {
+	if err := s.tracker.UpdateKey(c.Request().Context(), k); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, s.keyOut(c, k))
@@ -406,7 +406,7 @@ func (s *Server) apiKeyDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.iss().DeleteKey(c.Request().Context(), k.TeamID, k.ProjectID, k.ID); err != nil {
+	if err := s.tracker.DeleteKey(c.Request().Context(), k.TeamID, k.ProjectID, k.ID); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -418,7 +418,7 @@ func (s *Server) apiProjectReleases(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rel, err := s.iss().ReleaseHealth(c.Request().Context(), p.TeamID, p.ID, 100)
+	rel, err := s.tracker.ReleaseHealth(c.Request().Context(), p.TeamID, p.ID, 100)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ func (s *Server) projectList(c echo.Context) error {
 func (s *Server) renderProjects(c echo.Context, status int, f views.Form) error {
 	a := actorOf(c)
 	ctx := c.Request().Context()
-	ps, err := s.iss().Projects(ctx, a.TeamID)
+	ps, err := s.tracker.Projects(ctx, a.TeamID)
 	if err != nil {
 		return err
 	}
@@ -45,7 +45,7 @@ func (s *Server) projectCreateUI(c echo.Context) error {
 	if err := in.apply(&p); err != nil {
 		return s.renderProjects(c, http.StatusBadRequest, projectFormError(err, map[string]string{"name": name, "platform": platform}))
 	}
-	p, _, err := s.iss().CreateProject(c.Request().Context(), p)
+	p, _, err := s.tracker.CreateProject(c.Request().Context(), p)
 	if err != nil {
 		return err
 	}

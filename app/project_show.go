@@ -33,7 +33,7 @@ func (s *Server) renderProject(c echo.Context, status int, p issues.Project, f v
 	if p.RateLimit != nil {
 		v.RateLimit = strconv.Itoa(*p.RateLimit)
 	}
-	keys, err := s.iss().Keys(ctx, a.TeamID, p.ID)
+	keys, err := s.tracker.Keys(ctx, a.TeamID, p.ID)
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func (s *Server) renderProject(c echo.Context, status int, p issues.Project, f v
 		v.Keys = append(v.Keys, row)
 	}
 	v.Snippets = projectSnippets(v.DSN)
-	rel, err := s.iss().ReleaseHealth(ctx, a.TeamID, p.ID, 10)
+	rel, err := s.tracker.ReleaseHealth(ctx, a.TeamID, p.ID, 10)
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func (s *Server) projectUpdateUI(c echo.Context) error {
 		p.FingerprintRules, p.StackRules = fp, st
 		return s.renderProject(c, http.StatusBadRequest, p, f)
 	}
-	if err := s.iss().UpdateProject(c.Request().Context(), p); err != nil {
+	if err := s.tracker.UpdateProject(c.Request().Context(), p); err != nil {
 		return err
 	}
 	flash(c, "Settings saved. Rules apply to events from now on.")
@@ -57,7 +57,7 @@ func (s *Server) projectDeleteUI(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.iss().DeleteProject(c.Request().Context(), p.TeamID, p.ID); err != nil {
+	if err := s.tracker.DeleteProject(c.Request().Context(), p.TeamID, p.ID); err != nil {
 		return err
 	}
 	flash(c, "Project "+p.Name+" deleted.")
@@ -79,7 +79,7 @@ func (s *Server) keyCreateUI(c echo.Context) error {
 	if err := in.apply(&k); err != nil {
 		return s.renderProject(c, http.StatusBadRequest, p, projectFormError(err, nil))
 	}
-	if _, err := s.iss().CreateKey(c.Request().Context(), k); err != nil {
+	if _, err := s.tracker.CreateKey(c.Request().Context(), k); err != nil {
 		return err
 	}
 	flash(c, "Key created.")
@@ -103,7 +103,7 @@ func (s *Server) keyUpdateUI(c echo.Context) error {
 		flash(c, "Rate limit must be empty or a whole number from 1.")
 		return seeOther(c, "/projects/"+idText(k.ProjectID))
 	}
-	if err := s.iss().UpdateKey(c.Request().Context(), k); err != nil {
+	if err := s.tracker.UpdateKey(c.Request().Context(), k); err != nil {
 		return err
 	}
 	flash(c, "Key saved.")
@@ -120,7 +120,7 @@ func (s *Server) keyToggleUI(c echo.Context) error {
 		return err
 	}
 	k.Enabled = !k.Enabled
-	if err := s.iss().UpdateKey(c.Request().Context(), k); err != nil {
+	if err := s.tracker.UpdateKey(c.Request().Context(), k); err != nil {
 		return err
 	}
 	flash(c, map[bool]string{true: "Key enabled.", false: "Key disabled."}[k.Enabled])
@@ -136,7 +136,7 @@ func (s *Server) keyDeleteUI(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.iss().DeleteKey(c.Request().Context(), k.TeamID, k.ProjectID, k.ID); err != nil {
+	if err := s.tracker.DeleteKey(c.Request().Context(), k.TeamID, k.ProjectID, k.ID); err != nil {
 		return err
 	}
 	flash(c, "Key deleted.")

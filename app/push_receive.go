@@ -56,7 +56,7 @@ func (s *Server) pushReceive(c echo.Context, kind checks.PushKind) error {
 		}
 		in.LatencyMS = int64(n)
 	}
-	m, err := s.mon().engine.Push(c.Request().Context(), token, in)
+	m, err := s.monitors.engine.Push(c.Request().Context(), token, in)
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound("push monitor")
 	}

@@ -16,7 +16,9 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/bitwobbly/bitwobbly/app/mail"
+	"github.com/bitwobbly/bitwobbly/app/notify"
 	"github.com/bitwobbly/bitwobbly/app/secrets"
+	"github.com/bitwobbly/bitwobbly/issues"
 	"github.com/bitwobbly/bitwobbly/store"
 	"github.com/bitwobbly/bitwobbly/views"
 )
@@ -33,6 +35,15 @@ type Server struct {
 	throttle *throttle
 	cron     *cron.Cron
 	cronCtx  context.Context
+
+	// The areas' services, created by wire.
+	monitors *monitoring
+	pages    *pageService
+	tracker  *issues.Service
+	notifier *notify.Engine
+	// notifySelf tells the notification guard and links the instance's
+	// URL once it is known (tests learn it after httptest picks a port).
+	notifySelf func(base string)
 
 	// homeCounters fill the overview's counts of each area.
 	homeCounters []func(ctx context.Context, teamID int64, v *views.HomeView) error

@@ -143,7 +143,7 @@ func (s *Server) apiPageList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.sp().db.Pages(c.Request().Context(), actorOf(c).TeamID, after, pg.Limit+1)
+	list, err := s.pages.db.Pages(c.Request().Context(), actorOf(c).TeamID, after, pg.Limit+1)
 	if err != nil {
 		return err
 	}
@@ -175,11 +175,11 @@ func (s *Server) apiPageCreate(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	p, err := s.sp().db.CreatePage(ctx, p)
+	p, err := s.pages.db.CreatePage(ctx, p)
 	if err != nil {
 		return fieldErr(err)
 	}
-	s.sp().changed(ctx)
+	s.pages.changed(ctx)
 	return c.JSON(http.StatusCreated, s.pageOut(c, p))
 }
 
@@ -188,7 +188,7 @@ func (s *Server) apiPageGet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.sp().db.Page(c.Request().Context(), actorOf(c).TeamID, id)
+	p, err := s.pages.db.Page(c.Request().Context(), actorOf(c).TeamID, id)
 	if err != nil {
 		return err
 	}
@@ -204,7 +204,7 @@ func (s *Server) apiPageUpdate(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	p, err := s.sp().db.Page(ctx, actorOf(c).TeamID, id)
+	p, err := s.pages.db.Page(ctx, actorOf(c).TeamID, id)
 	if err != nil {
 		return err
 	}
@@ -218,10 +218,10 @@ func (s *Server) apiPageUpdate(c echo.Context) error {
 	if err := s.refuseOwnHost(p.CustomDomain); err != nil {
 		return err
 	}
-	if p, err = s.sp().db.UpdatePage(ctx, p); err != nil {
+	if p, err = s.pages.db.UpdatePage(ctx, p); err != nil {
 		return fieldErr(err)
 	}
-	s.sp().changed(ctx)
+	s.pages.changed(ctx)
 	return c.JSON(http.StatusOK, s.pageOut(c, p))
 }
 
@@ -234,10 +234,10 @@ func (s *Server) apiPageDelete(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if err := s.sp().db.DeletePage(ctx, actorOf(c).TeamID, id); err != nil {
+	if err := s.pages.db.DeletePage(ctx, actorOf(c).TeamID, id); err != nil {
 		return err
 	}
-	s.sp().changed(ctx)
+	s.pages.changed(ctx)
 	return c.NoContent(http.StatusNoContent)
 }
 

@@ -46,7 +46,7 @@ var (
 
 // statusPublic serves every cached document of a page.
 func (s *Server) statusPublic(c echo.Context) error {
-	p := s.sp()
+	p := s.pages
 	pg, ok := p.page(c.Param("slug"))
 	if !ok {
 		return p.notFound(c)
@@ -376,7 +376,7 @@ func (p *pageService) denied(c echo.Context, pg statuspage.Page, rest string) er
 
 // statusAccess checks a page's password and sets the access cookie.
 func (s *Server) statusAccess(c echo.Context) error {
-	p := s.sp()
+	p := s.pages
 	pg, ok := p.page(c.Param("slug"))
 	if !ok || pg.Access != statuspage.AccessPassword {
 		return p.notFound(c)

@@ -38,22 +38,12 @@ type pageService struct {
 	lastBase   atomic.Value  // absolute URL prefix seen last, for links in mail
 }
 
-// pageServices holds each server's status-page service (tests run many
-// servers in one process).
-var pageServices sync.Map
-
-// sp is the server's status-page service.
-func (s *Server) sp() *pageService {
-	p, _ := pageServices.Load(s)
-	return p.(*pageService)
-}
-
 // wireStatusPages creates the status-page service, its workers and the
 // custom-domain mapping.
 func (s *Server) wireStatusPages() error {
 	p := &pageService{s: s, db: statuspage.NewDB(s.store), cache: statuspage.NewCache(),
 		wake: make(chan struct{}, 1)}
-	pageServices.Store(s, p)
+	s.pages = p
 	self := func() []string {
 		self := []string{s.cfg.Addr}
 		if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Host != "" {

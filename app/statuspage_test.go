@@ -250,8 +250,8 @@ func TestStatusPageCaching(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			fp, _ := e.srv.sp().db.Fingerprint(context.Background())
-			t.Fatalf("page still shows the old state 5 s after the monitor went down: %s %s %s", regexp.MustCompile(`<h1>[^<]*</h1>`).FindString(b), fp, e.srv.sp().fp)
+			fp, _ := e.srv.pages.db.Fingerprint(context.Background())
+			t.Fatalf("page still shows the old state 5 s after the monitor went down: %s %s %s", regexp.MustCompile(`<h1>[^<]*</h1>`).FindString(b), fp, e.srv.pages.fp)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -377,7 +377,7 @@ func TestStatusPageWeight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv.sp().changed(context.Background())
+	e.srv.pages.changed(context.Background())
 	_, body := e.get("/status/heavy")
 	if !strings.Contains(body, "Elevated error rates 3") {
 		t.Fatal("history lacks the backdated incidents")
@@ -573,7 +573,7 @@ func TestAutoIncidentKeepsMonitorDetailsInternal(t *testing.T) {
 	e.apiJSON("POST", "/api/v1/status-pages/"+id(page)+"/subscribers", map[string]any{"kind": "webhook",
 		"url": recv.URL}, http.StatusCreated)
 	spWaitFor(t, "the notifier to start", func() bool {
-		_, found, _ := e.srv.sp().db.Cursor(ctx, "statuspage_events")
+		_, found, _ := e.srv.pages.db.Cursor(ctx, "statuspage_events")
 		return found
 	})
 	var incID int64

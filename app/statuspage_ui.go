@@ -23,18 +23,18 @@ var commonTimezones = []string{"UTC", "Europe/London", "Europe/Berlin", "Europe/
 func (s *Server) pagesList(c echo.Context) error {
 	a := actorOf(c)
 	ctx := c.Request().Context()
-	list, err := s.sp().db.Pages(ctx, a.TeamID, 0, 500)
+	list, err := s.pages.db.Pages(ctx, a.TeamID, 0, 500)
 	if err != nil {
 		return err
 	}
 	v := views.PagesListView{CanEdit: a.can(store.RoleMember)}
 	for _, p := range list {
 		row := views.PageRow{ID: p.ID, Title: p.Title, Slug: p.Slug, URL: "/status/" + p.Slug, Access: p.Access}
-		if sn, err := s.sp().db.Build(ctx, p, time.Now()); err == nil {
+		if sn, err := s.pages.db.Build(ctx, p, time.Now()); err == nil {
 			row.Components = len(sn.Components)
 			row.Status, row.StatusClass = sn.Description, bannerClass(sn)
 		}
-		subs, _ := s.sp().db.Subscribers(ctx, a.TeamID, p.ID, true)
+		subs, _ := s.pages.db.Subscribers(ctx, a.TeamID, p.ID, true)
 		row.Subscribers = len(subs)
 		v.Rows = append(v.Rows, row)
 	}
@@ -137,7 +137,7 @@ func (s *Server) pagesCreate(c echo.Context) error {
 		err = s.refuseOwnHost(p.CustomDomain)
 	}
 	if err == nil {
-		p, err = s.sp().db.CreatePage(ctx, p)
+		p, err = s.pages.db.CreatePage(ctx, p)
 		err = fieldErr(err)
 	}
 	if err != nil {
@@ -147,7 +147,7 @@ func (s *Server) pagesCreate(c echo.Context) error {
 		}
 		return render(c, http.StatusBadRequest, views.PageEditPage(s.shell(c, "New status page", "status-pages"), v))
 	}
-	s.sp().changed(ctx)
+	s.pages.changed(ctx)
 	flash(c, "Status page created. Add its components below.")
 	return seeOther(c, "/status-pages/"+strconv.FormatInt(p.ID, 10)+"#components")
 }
@@ -158,7 +158,7 @@ func (s *Server) pagesEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.sp().db.Page(c.Request().Context(), actorOf(c).TeamID, id)
+	p, err := s.pages.db.Page(c.Request().Context(), actorOf(c).TeamID, id)
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,7 @@ func (s *Server) renderPageEdit(c echo.Context, code int, p statuspage.Page, f, 
 	ctx := c.Request().Context()
 	v := views.PageEditView{ID: p.ID, URL: "/status/" + p.Slug, Form: f, NewComponent: newComp,
 		CanEdit: a.can(store.RoleMember), HasPassword: p.PasswordHash != "", Timezones: commonTimezones}
-	mons, err := s.sp().db.Monitors(ctx, a.TeamID)
+	mons, err := s.pages.db.Monitors(ctx, a.TeamID)
 	if err != nil {
 		return err
 	}
@@ -179,7 +179,7 @@ func (s *Server) renderPageEdit(c echo.Context, code int, p statuspage.Page, f, 
 		v.Monitors = append(v.Monitors, views.Option{Value: strconv.FormatInt(m.ID, 10), Label: m.Name})
 		names[m.ID] = m.Name
 	}
-	sn, err := s.sp().db.Build(ctx, p, time.Now())
+	sn, err := s.pages.db.Build(ctx, p, time.Now())
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func (s *Server) renderPageEdit(c echo.Context, code int, p statuspage.Page, f, 
 		}
 		v.Components = append(v.Components, row)
 	}
-	subs, err := s.sp().db.Subscribers(ctx, a.TeamID, p.ID, false)
+	subs, err := s.pages.db.Subscribers(ctx, a.TeamID, p.ID, false)
 	if err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ func (s *Server) pagesSave(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	p, err := s.sp().db.Page(ctx, actorOf(c).TeamID, id)
+	p, err := s.pages.db.Page(ctx, actorOf(c).TeamID, id)
 	if err != nil {
 		return err
 	}
@@ -224,7 +224,7 @@ func (s *Server) pagesSave(c echo.Context) error {
 		err = s.refuseOwnHost(p.CustomDomain)
 	}
 	if err == nil {
-		_, err = s.sp().db.UpdatePage(ctx, p)
+		_, err = s.pages.db.UpdatePage(ctx, p)
 		err = fieldErr(err)
 	}
 	if err != nil {
@@ -234,7 +234,7 @@ func (s *Server) pagesSave(c echo.Context) error {
 		}
 		return s.renderPageEdit(c, http.StatusBadRequest, orig, f, views.Form{})
 	}
-	s.sp().changed(ctx)
+	s.pages.changed(ctx)
 	flash(c, "Page saved.")
 	return seeOther(c, "/status-pages/"+strconv.FormatInt(id, 10))
 }
@@ -249,10 +249,10 @@ func (s *Server) pagesDelete(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if err := s.sp().db.DeletePage(ctx, actorOf(c).TeamID, id); err != nil {
+	if err := s.pages.db.DeletePage(ctx, actorOf(c).TeamID, id); err != nil {
 		return err
 	}
-	s.sp().changed(ctx)
+	s.pages.changed(ctx)
 	flash(c, "Status page deleted.")
 	return seeOther(c, "/status-pages")
 }
@@ -263,7 +263,7 @@ func (s *Server) uiPage(c echo.Context) (statuspage.Page, error) {
 	if err != nil {
 		return statuspage.Page{}, err
 	}
-	return s.sp().db.Page(c.Request().Context(), actorOf(c).TeamID, id)
+	return s.pages.db.Page(c.Request().Context(), actorOf(c).TeamID, id)
 }
 
 // pagesPreview renders the page with the form's unsaved values, for the
@@ -279,10 +279,10 @@ func (s *Server) pagesPreview(c echo.Context) error {
 	draft := p
 	if err := s.readPageForm(c, &draft); err != nil {
 		msg := err.Error()
-		return s.sp().message(c, http.StatusOK, views.MessageView{Heading: "Cannot preview yet", Text: msg}, "")
+		return s.pages.message(c, http.StatusOK, views.MessageView{Heading: "Cannot preview yet", Text: msg}, "")
 	}
 	draft.ID, draft.TeamID = p.ID, p.TeamID
-	sn, err := s.sp().db.Build(c.Request().Context(), draft, time.Now())
+	sn, err := s.pages.db.Build(c.Request().Context(), draft, time.Now())
 	if err != nil {
 		return err
 	}

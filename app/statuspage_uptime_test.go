@@ -117,7 +117,7 @@ func TestUptimeBarsFollowChecks(t *testing.T) {
 	e.apiJSON("POST", "/api/v1/incidents", map[string]any{"title": "Slow logins",
 		"component_ids": []int64{compID}, "started_at": today.Add(time.Hour)}, 201)
 
-	db := e.srv.sp().db
+	db := e.srv.pages.db
 	pg, err := db.Page(ctx, e.TeamID, int64(page["id"].(float64)))
 	if err != nil {
 		t.Fatal(err)
@@ -251,7 +251,7 @@ func TestLongIDListsAreBounded(t *testing.T) {
 func TestDocumentsShareOneSnapshot(t *testing.T) {
 	e := newTestEnv(t)
 	seedPage(e, "acme")
-	db := e.srv.sp().db
+	db := e.srv.pages.db
 	e.get("/status/acme")
 	before := db.Builds.Load()
 	for i, p := range []string{"", "/feed.atom", "/feed.rss", "/badge.svg", "/shields.json", "/api/v2/summary.json",

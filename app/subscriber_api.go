@@ -32,10 +32,10 @@ func (s *Server) apiSubscriberList(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	team := actorOf(c).TeamID
-	if _, err := s.sp().db.Page(ctx, team, id); err != nil {
+	if _, err := s.pages.db.Page(ctx, team, id); err != nil {
 		return err
 	}
-	subs, err := s.sp().db.Subscribers(ctx, team, id, false)
+	subs, err := s.pages.db.Subscribers(ctx, team, id, false)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (s *Server) apiSubscriberDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.sp().db.RemoveSubscriber(c.Request().Context(), actorOf(c).TeamID, id); err != nil {
+	if err := s.pages.db.RemoveSubscriber(c.Request().Context(), actorOf(c).TeamID, id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -95,7 +95,7 @@ func (s *Server) apiSubscriberCreate(c echo.Context) error {
 	if err := statuspage.ValidURL("url", raw); err != nil || raw == "" {
 		return badRequest("url", "url: use an http:// or https:// URL")
 	}
-	p := s.sp()
+	p := s.pages
 	ctx := c.Request().Context()
 	team := actorOf(c).TeamID
 	pg, err := p.db.Page(ctx, team, id)

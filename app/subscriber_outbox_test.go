@@ -44,7 +44,7 @@ func TestSubscribersHearEveryEventOnce(t *testing.T) {
 		"url": recv.URL}, http.StatusCreated)
 	// The notifier's first run starts after what exists now.
 	spWaitFor(t, "the notifier to start", func() bool {
-		_, found, _ := e.srv.sp().db.Cursor(ctx, "statuspage_events")
+		_, found, _ := e.srv.pages.db.Cursor(ctx, "statuspage_events")
 		return found
 	})
 	var want []string

@@ -29,7 +29,7 @@ const (
 
 // statusSubscribe adds an e-mail (double opt-in) or webhook subscriber.
 func (s *Server) statusSubscribe(c echo.Context) error {
-	p := s.sp()
+	p := s.pages
 	pg, ok := p.page(c.Param("slug"))
 	if !ok || pg.Access != statuspage.AccessPublic {
 		return p.notFound(c)
@@ -85,7 +85,7 @@ func (s *Server) statusSubscribe(c echo.Context) error {
 
 // subscribeWebhook registers a webhook subscriber and shows its secret once.
 func (s *Server) subscribeWebhook(c echo.Context, pg statuspage.Page, base string, comps []int64) error {
-	p := s.sp()
+	p := s.pages
 	raw := strings.TrimSpace(c.FormValue("url"))
 	if err := statuspage.ValidURL("url", raw); err != nil || raw == "" || !s.webhookTargetAllowed(raw) {
 		return p.pageMessage(c, http.StatusBadRequest, views.MessageView{Heading: "Could not subscribe",
@@ -111,7 +111,7 @@ func (s *Server) subscribeWebhook(c echo.Context, pg statuspage.Page, base strin
 // the instance allows channels. A host name is resolved and each of its
 // addresses checked too; every connection is checked again when dialled.
 func (s *Server) webhookTargetAllowed(raw string) bool {
-	return guardTarget(s.sp().publicGuard, raw) == nil
+	return guardTarget(s.pages.publicGuard, raw) == nil
 }
 
 // guardTarget checks a webhook URL with g, resolving a host name (briefly)
@@ -175,7 +175,7 @@ func (p *pageService) pageComponentIDs(ctx context.Context, pg statuspage.Page, 
 // e-mail subscription: opening the link only asks, so mail scanners that
 // follow links confirm nothing.
 func (s *Server) statusConfirm(c echo.Context) error {
-	p := s.sp()
+	p := s.pages
 	pg, ok := p.page(c.Param("slug"))
 	if !ok {
 		return p.notFound(c)
@@ -203,7 +203,7 @@ func (s *Server) statusConfirm(c echo.Context) error {
 // statusUnsubscribe shows (GET) and performs (POST, also one-click from
 // mail clients) an unsubscription.
 func (s *Server) statusUnsubscribe(c echo.Context) error {
-	p := s.sp()
+	p := s.pages
 	pg, ok := p.page(c.Param("slug"))
 	if !ok {
 		return p.notFound(c)

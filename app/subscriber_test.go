@@ -280,7 +280,7 @@ func TestWebhookTargetsGuarded(t *testing.T) {
 		"http://[fd00::1]/hook", "http://[fe80::1]/hook", "http://0.0.0.0:9/hook", "http://localhost./hook",
 		"http://foo.localhost/hook"}
 	for i, u := range refused {
-		if err := guardTarget(e.srv.sp().publicGuard, u); err == nil {
+		if err := guardTarget(e.srv.pages.publicGuard, u); err == nil {
 			t.Errorf("visitor webhook %s passes the guard", u)
 		}
 		if i >= subscribeLimit-1 {
@@ -290,7 +290,7 @@ func TestWebhookTargetsGuarded(t *testing.T) {
 			t.Errorf("visitor webhook %s = %d, want 400 (%s)", u, code, body)
 		}
 	}
-	if err := guardTarget(e.srv.sp().publicGuard, e.URL+"/x"); err == nil {
+	if err := guardTarget(e.srv.pages.publicGuard, e.URL+"/x"); err == nil {
 		t.Errorf("the server's own address passes the guard")
 	}
 	var n int
@@ -331,7 +331,7 @@ func TestVisitorWebhookRefusedAtDial(t *testing.T) {
 	page, _, comps := seedPage(e, "acme")
 	e.apiJSON("POST", "/api/v1/status-pages/"+id(page)+"/subscribers", map[string]any{"kind": "webhook",
 		"url": recv.URL + "/team"}, http.StatusCreated)
-	_, _, err := e.srv.sp().db.AddSubscriber(context.Background(), statuspage.Subscriber{TeamID: e.TeamID,
+	_, _, err := e.srv.pages.db.AddSubscriber(context.Background(), statuspage.Subscriber{TeamID: e.TeamID,
 		StatusPageID: int64(page["id"].(float64)), Kind: "webhook", Target: recv.URL + "/visitor",
 		Secret: e.srv.box.Seal(webhooksign.NewSecret()), Token: "visitor-token", ConfirmedAt: time.Now().UnixMilli()})
 	if err != nil {

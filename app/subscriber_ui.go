@@ -17,7 +17,7 @@ func (s *Server) subscriberExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	subs, err := s.sp().db.Subscribers(c.Request().Context(), p.TeamID, p.ID, false)
+	subs, err := s.pages.db.Subscribers(c.Request().Context(), p.TeamID, p.ID, false)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (s *Server) subscriberRemoveUI(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.sp().db.RemoveSubscriber(c.Request().Context(), p.TeamID, id); err != nil {
+	if err := s.pages.db.RemoveSubscriber(c.Request().Context(), p.TeamID, id); err != nil {
 		return err
 	}
 	flash(c, "Subscriber removed.")
